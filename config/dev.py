@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Set up and run the project on a fresh machine with nothing but Python 3.11+.
+
+    python3 config/dev.py demo    # install, migrate, load demo data, serve on 127.0.0.1:8000
+    python3 config/dev.py test    # install, run the whole test suite (extra args go to pytest)
+
+Creates `.venv/` with the project's dependencies (again only when pyproject.toml changed).
+Without DATABASE_URL, Django starts the embedded PostgreSQL in `.pgdata/`.
+Standard library only: this runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed-from"
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def ensure_environment() -> None:
+    # This script may be started by an older python3 than the project supports: say so.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
+    if not PYTHON.exists():
+        say(f"creating virtual environment in {VENV.name}/")
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
+        say("installing dependencies (first run only; later runs reuse them)")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        STAMP.write_text(wanted)
+
+
+def demo() -> None:
+    ensure_environment()
+    run(PYTHON, "manage.py", "migrate", "--no-input")
+    run(PYTHON, "manage.py", "seed_demo")
+    say("starting the application at http://127.0.0.1:8000/  (Ctrl+C stops it)")
+    os.chdir(ROOT)
+    os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000"])
+
+
+def test(pytest_args: list[str]) -> None:
+    ensure_environment()
+    os.chdir(ROOT)
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        sys.exit(__doc__)
+    if sys.argv[1] == "demo":
+        demo()
+    else:
+        test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

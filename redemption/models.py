@@ -1,0 +1,1 @@
+# Rounds, the reward catalogue and redemptions arrive with the "Redemption rounds" issue.

@@ -1,0 +1,386 @@
+"""The household register: the tenant (Community), its places and its people."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from residents.phones import mask_phone
+
+# Offered when a community is created; each community edits its own list afterwards.
+DEFAULT_HOUSEHOLD_TYPES = [
+    "普通家庭",
+    "独居老人",
+    "纯老家庭",
+    "困难家庭",
+    "残疾人家庭",
+    "失独家庭",
+    "优抚对象",
+]
+
+
+class Community(models.Model):
+    """A residents' committee (居民区/居委会): the tenant every other row belongs to."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    slug = models.SlugField(_("代号"), max_length=50, unique=True)
+    subdistrict = models.CharField(_("所属街道"), max_length=100, blank=True)
+    passbook_prefix = models.CharField(
+        _("存折编号前缀"),
+        max_length=6,
+        help_text=_("大写字母，如 SX，存折编号形如 SX-00123。"),
+    )
+    # Last passbook serial handed out; bumped under a row lock by services.next_passbook_number.
+    passbook_serial = models.PositiveIntegerField(_("已发存折序号"), default=0, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("居民区")
+        verbose_name_plural = _("居民区")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(passbook_prefix__regex=r"^[A-Z]{1,6}$"),
+                name="residents_community_prefix_upper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A user's role in one community. A user may work for several communities."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("管理员")
+        STAFF = "staff", _("工作人员")
+        COUNTER = "counter", _("兑换员")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("用户"),
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("居民区")
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作人员身份")
+        verbose_name_plural = _("工作人员身份")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "community"], name="residents_staffmembership_one_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.community} · {self.get_role_display()}"
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_community(self, community: Community) -> TenantQuerySet:
+        return self.filter(community=community)
+
+
+class Compound(models.Model):
+    """A residential estate (小区) inside a community."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("居民区")
+    )
+    name = models.CharField(_("小区名称"), max_length=100)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"], name="residents_compound_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildingGroup(models.Model):
+    """A building group (楼组): the smallest unit, led by a resident (楼组长)."""
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="building_groups",
+        verbose_name=_("居民区"),
+    )
+    name = models.CharField(_("楼组名称"), max_length=50)
+    compound = models.ForeignKey(
+        Compound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="building_groups",
+        verbose_name=_("小区"),
+    )
+    leader = models.ForeignKey(
+        "Member",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_building_groups",
+        verbose_name=_("楼组长"),
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("楼组")
+        verbose_name_plural = _("楼组")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"], name="residents_buildinggroup_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdType(models.Model):
+    """A household situation (家庭类型) such as 独居老人; configurable per community."""
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="household_types",
+        verbose_name=_("居民区"),
+    )
+    name = models.CharField(_("类型名称"), max_length=30)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("家庭类型")
+        verbose_name_plural = _("家庭类型")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "name"], name="residents_householdtype_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdQuerySet(TenantQuerySet):
+    def active(self) -> HouseholdQuerySet:
+        return self.filter(status=Household.Status.ACTIVE)
+
+    def for_list(self) -> HouseholdQuerySet:
+        """Everything the household list shows, in a fixed number of queries."""
+        return self.select_related("compound", "building_group").prefetch_related(
+            "types",
+            models.Prefetch(
+                "members",
+                queryset=Member.objects.filter(is_active=True).order_by("position", "id"),
+                to_attr="current_members",
+            ),
+        )
+
+
+class Household(models.Model):
+    """A household (户): holds the passbook."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("在册")
+        MOVED_OUT = "moved_out", _("已迁出")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="households", verbose_name=_("居民区")
+    )
+    passbook_number = models.CharField(_("存折编号"), max_length=20, editable=False)
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="households", verbose_name=_("小区")
+    )
+    building = models.CharField(_("楼号"), max_length=10)
+    unit = models.CharField(_("单元"), max_length=10, blank=True, default="")
+    room = models.CharField(_("室号"), max_length=10)
+    building_group = models.ForeignKey(
+        BuildingGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("楼组"),
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    types = models.ManyToManyField(
+        HouseholdType, blank=True, related_name="households", verbose_name=_("家庭类型")
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    moved_out_on = models.DateField(_("迁出日期"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+        ordering = ["compound__name", "building", "unit", "room"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "passbook_number"],
+                name="residents_household_unique_passbook",
+            ),
+            # One household in residence per address; moved-out ones keep their history.
+            models.UniqueConstraint(
+                fields=["community", "compound", "building", "unit", "room"],
+                condition=Q(status="active"),
+                name="residents_household_unique_active_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", moved_out_on__isnull=True)
+                | Q(status="moved_out", moved_out_on__isnull=False),
+                name="residents_household_moved_out_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(building="") & ~Q(room=""),
+                name="residents_household_address_present",
+            ),
+        ]
+        indexes = [
+            # Household list: search by room / building within a community.
+            models.Index(fields=["community", "room"], name="residents_household_room"),
+            # Search by the last digits of a phone number.
+            models.Index(fields=["community", "phone"], name="residents_household_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.passbook_number} {self.address}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("residents:household_detail", args=[self.pk])
+
+    @property
+    def address(self) -> str:
+        unit = f"{self.unit}单元" if self.unit else ""
+        return f"{self.compound.name}{self.building}号{unit}{self.room}室"
+
+    @property
+    def short_address(self) -> str:
+        unit = f"-{self.unit}" if self.unit else ""
+        return f"{self.building}{unit}-{self.room}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Member(models.Model):
+    """A resident (居民) in a household."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
+        PARENT = "parent", _("父母")
+        GRANDCHILD = "grandchild", _("孙子女")
+        SIBLING = "sibling", _("兄弟姐妹")
+        OTHER = "other", _("其他")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="members", verbose_name=_("居民区")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    relation = models.CharField(
+        _("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.HEAD
+    )
+    specialties = ArrayField(
+        models.CharField(max_length=20),
+        verbose_name=_("特长"),
+        default=list,
+        blank=True,
+    )
+    is_party_member = models.BooleanField(_("党员"), default=False)
+    is_in_service_party_member = models.BooleanField(_("在职党员"), default=False)
+    employer = models.CharField(_("工作单位"), max_length=100, blank=True)
+    job_title = models.CharField(_("职务"), max_length=50, blank=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # A member who left the household stays on record (their history will refer to them).
+    is_active = models.BooleanField(_("在户"), default=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ["household", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_in_service_party_member=False) | Q(is_party_member=True),
+                name="residents_member_in_service_is_party",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900),
+                name="residents_member_birth_year_range",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="residents_member_name_present"),
+        ]
+        indexes = [
+            # Exact and prefix name look-ups; substring search scans one community's members.
+            models.Index(fields=["community", "name"], name="residents_member_name"),
+            models.Index(fields=["community", "phone"], name="residents_member_phone"),
+            # Finding members by specialty (特长) in later pages.
+            GinIndex(fields=["specialties"], name="residents_member_specialties"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def age(self) -> int | None:
+        if self.birth_year is None:
+            return None
+        return datetime.date.today().year - self.birth_year

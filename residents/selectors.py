@@ -1,0 +1,53 @@
+"""Reads of the household register shared by several views."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Exists, OuterRef, Q
+
+from residents.models import HouseholdQuerySet, Member
+from residents.phones import normalize_digits
+
+# 5-302, 5-2-302 (building-unit-room), 5号302, 5号2单元302室, 5栋302
+_ROOM = re.compile(
+    r"^(?P<building>[0-9A-Za-z]+)\s*(?:号|栋|幢|-)\s*"
+    r"(?:(?P<unit>[0-9A-Za-z]+)\s*(?:单元|-)\s*)?(?P<room>[0-9A-Za-z]+)\s*室?$"
+)
+_PASSBOOK = re.compile(r"^[A-Za-z]{1,6}-?\d+$")
+
+
+def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuerySet:
+    """Find households by what staff remember: a name, a phone's last digits, a passbook
+    number, or an address like `5-302`."""
+    text = normalize_digits(query).replace("—", "-").replace("－", "-")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return queryset
+
+    room = _ROOM.match(text)
+    if room:
+        found = Q(building__iexact=room["building"], room__iexact=room["room"])
+        if room["unit"]:
+            found &= Q(unit__iexact=room["unit"])
+        return queryset.filter(found)
+
+    if _PASSBOOK.match(text):
+        letters = re.match(r"^[A-Za-z]+", text).group(0)
+        number = text[len(letters) :].lstrip("-")
+        return queryset.filter(
+            passbook_number__iexact=f"{letters}-{int(number):05d}"
+            if number.isdigit() and len(number) <= 5
+            else text
+        )
+
+    members = Member.objects.filter(household=OuterRef("pk"))
+    if text.isdigit():
+        # Phone tails (4+ digits), a room number, or the numeric part of a passbook number.
+        by_phone = Q(phone__endswith=text) | Exists(members.filter(phone__endswith=text))
+        found = Q(room=text) | Q(passbook_number__endswith=f"-{text.zfill(5)}")
+        if len(text) >= 4:
+            found |= by_phone
+        return queryset.filter(found)
+
+    return queryset.filter(Exists(members.filter(name__icontains=text)))

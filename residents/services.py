@@ -1,0 +1,189 @@
+"""Writes to the household register. Each function is one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residents.models import (
+    DEFAULT_HOUSEHOLD_TYPES,
+    Community,
+    Household,
+    HouseholdType,
+    Member,
+)
+
+HOUSEHOLD_FIELDS = (
+    "compound",
+    "building",
+    "unit",
+    "room",
+    "building_group",
+    "phone",
+    "notes",
+)
+MEMBER_FIELDS = (
+    "name",
+    "gender",
+    "birth_year",
+    "phone",
+    "relation",
+    "specialties",
+    "is_party_member",
+    "is_in_service_party_member",
+    "employer",
+    "job_title",
+)
+
+
+@transaction.atomic
+def create_community(
+    *, name: str, slug: str, passbook_prefix: str, subdistrict: str = ""
+) -> Community:
+    """A new tenant with the default list of household types."""
+    community = Community.objects.create(
+        name=name, slug=slug, passbook_prefix=passbook_prefix, subdistrict=subdistrict
+    )
+    HouseholdType.objects.bulk_create(
+        HouseholdType(community=community, name=type_name, position=index)
+        for index, type_name in enumerate(DEFAULT_HOUSEHOLD_TYPES)
+    )
+    return community
+
+
+def next_passbook_numbers(community: Community, count: int = 1) -> list[str]:
+    """Hand out `count` new passbook numbers (SX-00123). Must run inside a transaction:
+    the community row stays locked until it commits, so numbers are never handed twice."""
+    locked = Community.objects.select_for_update().only("passbook_serial", "passbook_prefix")
+    locked = locked.get(pk=community.pk)
+    first = locked.passbook_serial + 1
+    locked.passbook_serial += count
+    locked.save(update_fields=["passbook_serial"])
+    return [f"{locked.passbook_prefix}-{serial:05d}" for serial in range(first, first + count)]
+
+
+def _address_taken(community: Community, fields: dict[str, Any], exclude_pk: int | None) -> bool:
+    same = Household.objects.active().filter(
+        community=community,
+        compound=fields["compound"],
+        building=fields["building"],
+        unit=fields.get("unit", ""),
+        room=fields["room"],
+    )
+    if exclude_pk is not None:
+        same = same.exclude(pk=exclude_pk)
+    return same.exists()
+
+
+def _duplicate_address_error(fields: dict[str, Any]) -> ValidationError:
+    unit = f"{fields['unit']}单元" if fields.get("unit") else ""
+    address = f"{fields['compound'].name}{fields['building']}号{unit}{fields['room']}室"
+    return ValidationError(
+        _("%(address)s 已有在册的户，请先查找该户，或核对地址。") % {"address": address},
+        code="duplicate_address",
+    )
+
+
+@transaction.atomic
+def save_household(
+    *,
+    community: Community,
+    household: Household | None,
+    fields: dict[str, Any],
+    types: Iterable[HouseholdType],
+    members: Sequence[dict[str, Any]],
+    removed_member_ids: Iterable[int] = (),
+) -> Household:
+    """Register a new household (household=None) or update one, with its members.
+
+    `members` are dicts of MEMBER_FIELDS, with "id" for existing members. Removed members
+    are marked as no longer in the household, not deleted: later records refer to them.
+    Everything is saved, or (on any ValidationError) nothing.
+    """
+    for obj in (fields["compound"], fields.get("building_group"), *types):
+        if obj is not None and obj.community_id != community.pk:
+            raise ValidationError(_("所选的小区、楼组或家庭类型不属于本居民区。"))
+    if household is not None and household.community_id != community.pk:
+        raise ValidationError(_("该户不属于本居民区。"))
+    if not any(True for _m in members):
+        raise ValidationError(_("每户至少登记一位居民。"), code="no_members")
+    exclude = household.pk if household else None
+    if (household is None or household.is_active) and _address_taken(community, fields, exclude):
+        raise _duplicate_address_error(fields)
+
+    if household is None:
+        household = Household(community=community)
+        household.passbook_number = next_passbook_numbers(community)[0]
+    for name in HOUSEHOLD_FIELDS:
+        if name in fields:
+            setattr(household, name, fields[name])
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError as exc:
+        # Two staff registering the same address at the same moment: the partial unique
+        # index decides, and the loser gets the same message as the early check.
+        if "residents_household_unique_active_address" in str(exc):
+            raise _duplicate_address_error(fields) from exc
+        raise
+    household.types.set(types)
+
+    existing = {m.pk: m for m in Member.objects.filter(household=household)}
+    for position, data in enumerate(members):
+        member_id = data.get("id")
+        if member_id:
+            member = existing.get(member_id)
+            if member is None:
+                raise ValidationError(_("居民记录不属于该户。"))
+        else:
+            member = Member(community=community, household=household)
+        for name in MEMBER_FIELDS:
+            if name in data:
+                setattr(member, name, data[name])
+        member.position = position
+        member.is_active = True
+        member.save()
+    removed = [pk for pk in removed_member_ids if pk in existing]
+    if removed:
+        Member.objects.filter(pk__in=removed).update(is_active=False, updated_at=timezone.now())
+    return household
+
+
+@transaction.atomic
+def move_out(*, household: Household, on: datetime.date) -> Household:
+    """Mark a household as moved out; its passbook and history stay."""
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if not locked.is_active:
+        raise ValidationError(_("该户已迁出。"), code="already_moved_out")
+    if on > timezone.localdate():
+        raise ValidationError(_("迁出日期不能晚于今天。"), code="future_date")
+    locked.status = Household.Status.MOVED_OUT
+    locked.moved_out_on = on
+    locked.save(update_fields=["status", "moved_out_on", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def move_back_in(*, household: Household) -> Household:
+    """Undo a move-out (a mistake, or the family came back), if the address is free."""
+    locked = Household.objects.select_for_update().select_related("compound").get(pk=household.pk)
+    if locked.is_active:
+        raise ValidationError(_("该户本来就在册。"), code="already_active")
+    fields = {
+        "compound": locked.compound,
+        "building": locked.building,
+        "unit": locked.unit,
+        "room": locked.room,
+    }
+    if _address_taken(locked.community, fields, exclude_pk=locked.pk):
+        raise _duplicate_address_error(fields)
+    locked.status = Household.Status.ACTIVE
+    locked.moved_out_on = None
+    locked.save(update_fields=["status", "moved_out_on", "updated_at"])
+    return locked

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from residents import views
+
+app_name = "residents"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/new/", views.household_create, name="household_create"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/move-out/", views.household_move_out, name="household_move_out"),
+    path("households/<int:pk>/move-in/", views.household_move_in, name="household_move_in"),
+    path("community/switch/", views.switch_community, name="switch_community"),
+]

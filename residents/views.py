@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents import services
+from residents.forms import HouseholdFilterForm, HouseholdForm, MemberFormSet, MoveOutForm
+from residents.models import Household
+from residents.selectors import search_households
+from residents.tenancy import (
+    REGISTER_ROLES,
+    community_required,
+    get_scoped_or_404,
+    is_admin,
+    scoped,
+    switch_to,
+)
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@community_required()
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("residents:household_list")
+
+
+@require_GET
+@community_required(*REGISTER_ROLES)
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdFilterForm(request.GET or None, community=request.community)
+    households = scoped(request, Household.objects.for_list())
+    status = ""
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        households = search_households(households, data["q"])
+        for field in ("compound", "building_group"):
+            if data[field]:
+                households = households.filter(**{field: data[field]})
+        if data["type"]:
+            households = households.filter(types=data["type"])
+        status = data["status"]
+    if status == "moved_out":
+        households = households.filter(status=Household.Status.MOVED_OUT)
+    elif status != "all":
+        households = households.active()
+
+    households = households.order_by("compound__name", "building", "unit", "room", "pk")
+    paginator = Paginator(households, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "households": page.object_list,
+        "query_string": query.urlencode(),
+        "show_full_phone": is_admin(request),
+    }
+    # Search-as-you-type (htmx) replaces only the results.
+    template = (
+        "residents/includes/_household_results.html"
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results"
+        else "residents/household_list.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@community_required(*REGISTER_ROLES)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(
+        request,
+        Household.objects.select_related("compound", "building_group").prefetch_related("types"),
+        pk=pk,
+    )
+    members = household.members.order_by("-is_active", "position", "id")
+    return render(
+        request,
+        "residents/household_detail.html",
+        {
+            "household": household,
+            "members": members,
+            "show_full_phone": is_admin(request),
+            "move_out_form": MoveOutForm(initial={"moved_out_on": timezone.localdate()}),
+        },
+    )
+
+
+def _member_rows(formset) -> tuple[list[dict], list[int]]:
+    members, removed = [], []
+    for form in formset.forms:
+        if not form.has_changed() and not form.instance.pk:
+            continue
+        if formset._should_delete_form(form):
+            if form.instance.pk:
+                removed.append(form.instance.pk)
+            continue
+        row = dict(form.cleaned_data)
+        row["id"] = form.instance.pk
+        members.append(row)
+    return members, removed
+
+
+def _edit_household(request: HttpRequest, household: Household | None) -> HttpResponse:
+    instance = household or Household(community=request.community)
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, instance=instance, community=request.community)
+        formset = MemberFormSet(request.POST, instance=instance, prefix="members")
+        if form.is_valid() and formset.is_valid():
+            members, removed = _member_rows(formset)
+            fields = {name: form.cleaned_data.get(name) for name in services.HOUSEHOLD_FIELDS}
+            try:
+                saved = services.save_household(
+                    community=request.community,
+                    household=household,
+                    fields=fields,
+                    types=list(form.cleaned_data["types"]),
+                    members=members,
+                    removed_member_ids=removed,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if household is None:
+                    messages.success(
+                        request,
+                        _("已登记 %(address)s，存折编号 %(number)s。")
+                        % {"address": saved.address, "number": saved.passbook_number},
+                    )
+                else:
+                    messages.success(
+                        request, _("已保存 %(address)s。") % {"address": saved.address}
+                    )
+                return redirect(saved)
+    else:
+        form = HouseholdForm(instance=instance, community=request.community)
+        formset = MemberFormSet(instance=instance, prefix="members")
+    return render(
+        request,
+        "residents/household_form.html",
+        {"form": form, "formset": formset, "household": household},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@community_required(*REGISTER_ROLES)
+def household_create(request: HttpRequest) -> HttpResponse:
+    return _edit_household(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@community_required(*REGISTER_ROLES)
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(request, Household.objects.select_related("compound"), pk=pk)
+    if not household.is_active:
+        messages.error(request, _("该户已迁出，如需修改请先办理迁回。"))
+        return redirect(household)
+    return _edit_household(request, household)
+
+
+@require_POST
+@community_required(*REGISTER_ROLES)
+def household_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(request, Household.objects.select_related("compound"), pk=pk)
+    form = MoveOutForm(request.POST)
+    if form.is_valid():
+        try:
+            services.move_out(household=household, on=form.cleaned_data["moved_out_on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(address)s 已办理迁出，积分记录仍保留。") % {"address": household.address},
+            )
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(household)
+
+
+@require_POST
+@community_required(*REGISTER_ROLES)
+def household_move_in(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_scoped_or_404(request, Household.objects.select_related("compound"), pk=pk)
+    try:
+        services.move_back_in(household=household)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(address)s 已恢复在册。") % {"address": household.address})
+    return redirect(household)
+
+
+@require_POST
+@community_required()
+def switch_community(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("community")
+    for membership in request.memberships:
+        if str(membership.community_id) == wanted:
+            switch_to(request, membership.community)
+            messages.success(
+                request, _("已切换到 %(name)s。") % {"name": membership.community.name}
+            )
+            break
+    else:
+        messages.error(request, _("您不在该居民区的工作人员名单中。"))
+    return redirect("residents:home")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from residents.models import StaffMembership
+from tests.factories import CommunityFactory, StaffMembershipFactory
+
+
+@pytest.fixture
+def community():
+    return CommunityFactory(name="山鑫阳光城", slug="shanxin", passbook_prefix="SX")
+
+
+@pytest.fixture
+def other_community():
+    return CommunityFactory(name="齐河第三居民区", slug="qihe3", passbook_prefix="QH")
+
+
+def _client_for(community, role: str) -> Client:
+    membership = StaffMembershipFactory(community=community, role=role)
+    client = Client()
+    client.force_login(membership.user)
+    client.user = membership.user
+    return client
+
+
+@pytest.fixture
+def staff_client(community) -> Client:
+    return _client_for(community, StaffMembership.Role.STAFF)
+
+
+@pytest.fixture
+def admin_client_of_community(community) -> Client:
+    return _client_for(community, StaffMembership.Role.ADMIN)
+
+
+@pytest.fixture
+def counter_client(community) -> Client:
+    return _client_for(community, StaffMembership.Role.COUNTER)
+
+
+@pytest.fixture
+def other_staff_client(other_community) -> Client:
+    return _client_for(other_community, StaffMembership.Role.STAFF)

@@ -1,0 +1,98 @@
+"""factory-boy factories for every model. Tenant rows default to one shared community
+unless a test passes its own."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from residents.models import (
+    BuildingGroup,
+    Community,
+    Compound,
+    Household,
+    HouseholdType,
+    Member,
+    StaffMembership,
+)
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"测试居民区{n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    subdistrict = "石化街道"
+    passbook_prefix = factory.Sequence(lambda n: "T" + "ABCDEFGHJK"[n % 10])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "王"
+    password = factory.django.Password("pass-word-123")
+
+
+class StaffMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    community = factory.SubFactory(CommunityFactory)
+    role = StaffMembership.Role.STAFF
+
+
+class CompoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Compound
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"阳光苑{n}期")
+
+
+class HouseholdTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HouseholdType
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"类型{n}")
+
+
+class BuildingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BuildingGroup
+
+    community = factory.SubFactory(CommunityFactory)
+    compound = factory.SubFactory(CompoundFactory, community=factory.SelfAttribute("..community"))
+    name = factory.Sequence(lambda n: f"{n + 1}号楼组")
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    community = factory.SubFactory(CommunityFactory)
+    passbook_number = factory.Sequence(lambda n: f"F-{n + 1:05d}")
+    compound = factory.SubFactory(CompoundFactory, community=factory.SelfAttribute("..community"))
+    building = factory.Sequence(lambda n: str(n // 20 + 1))
+    room = factory.Sequence(lambda n: f"{n % 6 + 1}0{n % 20 // 6 + 1}{n % 7}")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(HouseholdFactory)
+    community = factory.SelfAttribute("household.community")
+    name = factory.Iterator(["郑兴友", "李秀英", "王建国", "张桂兰", "陈志强", "刘淑珍"])
+    gender = Member.Gender.FEMALE
+    birth_year = 1952
+    relation = Member.Relation.HEAD
+    phone = factory.Sequence(lambda n: f"138{n:08d}")

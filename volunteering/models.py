@@ -1,0 +1,1 @@
+# Projects, teams, activities and attendance arrive with the "Volunteering" issue.
