@@ -4,6 +4,7 @@ Development defaults work with no `.env`; production sets DEBUG=False, SECRET_KE
 ALLOWED_HOSTS and DATABASE_URL (see README and .env.example).
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -133,6 +134,10 @@ STORAGES = {
         )
     },
 }
+
+if DEBUG:
+    # In development static files come from the app folders; there is no collected copy.
+    warnings.filterwarnings("ignore", message="No directory at")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

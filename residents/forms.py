@@ -63,6 +63,9 @@ class HouseholdForm(forms.ModelForm):
         self.fields["compound"].queryset = Compound.objects.for_community(community)
         self.fields["building_group"].queryset = BuildingGroup.objects.for_community(community)
         self.fields["types"].queryset = HouseholdType.objects.for_community(community)
+        self.fields["building"].error_messages["required"] = _("请填写楼号。")
+        self.fields["room"].error_messages["required"] = _("请填写室号。")
+        self.fields["compound"].error_messages["required"] = _("请选择小区。")
         compounds = list(self.fields["compound"].queryset[:2])
         if len(compounds) == 1 and not self.instance.pk:
             self.fields["compound"].initial = compounds[0].pk
@@ -113,6 +116,12 @@ class SpecialtiesField(forms.CharField):
                 tags.append(tag)
         return tags
 
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return self.to_python(data) != list(initial or [])
+        except ValidationError:
+            return True
+
     def prepare_value(self, value) -> str:
         if isinstance(value, list | tuple):
             return "、".join(value)
@@ -144,6 +153,10 @@ class MemberForm(forms.ModelForm):
             "birth_year": forms.NumberInput(attrs={"placeholder": "1950", "inputmode": "numeric"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["required"] = _("请填写姓名。")
 
     def clean_name(self) -> str:
         name = re.sub(r"\s+", "", normalize_digits(self.cleaned_data["name"]))

@@ -25,13 +25,6 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
     if not text:
         return queryset
 
-    room = _ROOM.match(text)
-    if room:
-        found = Q(building__iexact=room["building"], room__iexact=room["room"])
-        if room["unit"]:
-            found &= Q(unit__iexact=room["unit"])
-        return queryset.filter(found)
-
     if _PASSBOOK.match(text):
         letters = re.match(r"^[A-Za-z]+", text).group(0)
         number = text[len(letters) :].lstrip("-")
@@ -40,6 +33,13 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
             if number.isdigit() and len(number) <= 5
             else text
         )
+
+    room = _ROOM.match(text)
+    if room:
+        found = Q(building__iexact=room["building"], room__iexact=room["room"])
+        if room["unit"]:
+            found &= Q(unit__iexact=room["unit"])
+        return queryset.filter(found)
 
     members = Member.objects.filter(household=OuterRef("pk"))
     if text.isdigit():

@@ -59,6 +59,7 @@ class CompoundFactory(factory.django.DjangoModelFactory):
 class HouseholdTypeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = HouseholdType
+        django_get_or_create = ["community", "name"]
 
     community = factory.SubFactory(CommunityFactory)
     name = factory.Sequence(lambda n: f"类型{n}")
