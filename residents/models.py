@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residents.phones import mask_phone
 
@@ -43,7 +44,7 @@ class Community(models.Model):
 
     class Meta:
         verbose_name = _("居民区")
-        verbose_name_plural = _("居民区")
+        verbose_name_plural = pgettext_lazy("plural", "居民区")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -78,7 +79,7 @@ class StaffMembership(models.Model):
 
     class Meta:
         verbose_name = _("工作人员身份")
-        verbose_name_plural = _("工作人员身份")
+        verbose_name_plural = pgettext_lazy("plural", "工作人员身份")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "community"], name="residents_staffmembership_one_role"
@@ -106,7 +107,7 @@ class Compound(models.Model):
 
     class Meta:
         verbose_name = _("小区")
-        verbose_name_plural = _("小区")
+        verbose_name_plural = pgettext_lazy("plural", "小区")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -149,7 +150,7 @@ class BuildingGroup(models.Model):
 
     class Meta:
         verbose_name = _("楼组")
-        verbose_name_plural = _("楼组")
+        verbose_name_plural = pgettext_lazy("plural", "楼组")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -177,7 +178,7 @@ class HouseholdType(models.Model):
 
     class Meta:
         verbose_name = _("家庭类型")
-        verbose_name_plural = _("家庭类型")
+        verbose_name_plural = pgettext_lazy("plural", "家庭类型")
         ordering = ["position", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -246,7 +247,7 @@ class Household(models.Model):
 
     class Meta:
         verbose_name = _("户")
-        verbose_name_plural = _("户")
+        verbose_name_plural = pgettext_lazy("plural", "户")
         ordering = ["compound__name", "building", "unit", "room"]
         constraints = [
             models.UniqueConstraint(
@@ -351,7 +352,7 @@ class Member(models.Model):
 
     class Meta:
         verbose_name = _("居民")
-        verbose_name_plural = _("居民")
+        verbose_name_plural = pgettext_lazy("plural", "居民")
         ordering = ["household", "position", "id"]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,8 @@
 """Language, time zone, login, the community switch and the Django admin."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -95,3 +98,20 @@ def test_the_django_admin_lists_every_register_model_in_chinese(admin_client, mo
 
 def test_roles_are_admin_staff_and_counter():
     assert set(StaffMembership.Role.values) == {"admin", "staff", "counter"}
+
+
+def test_the_english_catalogue_is_complete_and_compiled():
+    import gettext
+
+    locale = Path(settings.BASE_DIR) / "config" / "locale" / "en" / "LC_MESSAGES"
+    po = (locale / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po
+    entries = re.findall(
+        r'^(?:msgctxt "([^"]*)"\n)?msgid "(.+)"\n(?:msgid_plural|msgstr)', po, re.M
+    )
+    assert len(entries) > 100
+    compiled = gettext.GNUTranslations((locale / "django.mo").open("rb"))
+    for context, msgid in entries:
+        text = msgid.encode().decode("unicode_escape").encode("latin-1").decode()
+        key = f"{context}\x04{text}" if context else text
+        assert key in compiled._catalog or (key, 0) in compiled._catalog, msgid

@@ -27,15 +27,22 @@ def _chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _unavailable(reason: str) -> None:
+    # CI sets REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip.
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"REQUIRE_BROWSER is set but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium_path()
     if executable is None:
-        pytest.skip("no Chromium here: install Debian's `chromium` and `fonts-noto-cjk`")
+        _unavailable("no Chromium here: install Debian's `chromium` and `fonts-noto-cjk`")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
+        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # around it are ordinary synchronous ones.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

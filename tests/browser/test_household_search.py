@@ -13,9 +13,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_sign_in_search_a_household_by_room_and_open_it(
-    live_server, phone_page, screenshot
-):
+def test_staff_sign_in_search_a_household_by_room_and_open_it(live_server, phone_page, screenshot):
     membership = StaffMembershipFactory(
         community__name="山鑫阳光城",
         community__slug="shanxin",
@@ -30,8 +28,12 @@ def test_staff_sign_in_search_a_household_by_room_and_open_it(
     alone = HouseholdTypeFactory(community=community, name="独居老人")
     for room in ("301", "302", "401"):
         household = HouseholdFactory(
-            community=community, compound=compound, building="5", room=room,
-            building_group=group, passbook_number=f"SX-00{room}",
+            community=community,
+            compound=compound,
+            building="5",
+            room=room,
+            building_group=group,
+            passbook_number=f"SX-00{room}",
         )
         MemberFactory(household=household, name="郑兴友" if room == "302" else "李秀英")
     household.types.add(alone)
