@@ -44,7 +44,7 @@ def ensure_environment() -> None:
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         say("installing dependencies (first run only; later runs reuse them)")
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        run(PYTHON, "-m", "pip", "install", "--quiet", ".[dev]")
         STAMP.write_text(wanted)
 
 

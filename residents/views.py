@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -52,7 +53,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     elif status != "all":
         households = households.active()
 
-    households = households.order_by("compound__name", "building", "unit", "room", "pk")
+    # Natural order: building 2 before building 10, room 302 before room 1201.
+    households = households.order_by(
+        "compound__name", Length("building"), "building", "unit", Length("room"), "room", "pk"
+    )
     paginator = Paginator(households, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

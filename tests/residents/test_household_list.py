@@ -116,3 +116,11 @@ def test_it_is_forbidden_to_the_counter_role(counter_client):
 
 def test_it_rejects_post(staff_client):
     assert staff_client.post(URL).status_code == 405
+
+
+def test_it_orders_buildings_and_rooms_naturally(staff_client, community):
+    compound = HouseholdFactory(community=community, building="10", room="101").compound
+    HouseholdFactory(community=community, compound=compound, building="2", room="1201")
+    HouseholdFactory(community=community, compound=compound, building="2", room="302")
+    listed = [h.short_address for h in staff_client.get(URL).context["page"].object_list]
+    assert listed == ["2-302", "2-1201", "10-101"]
