@@ -272,3 +272,65 @@ class MoveOutForm(forms.Form):
         if day > timezone.localdate():
             raise ValidationError(_("迁出日期不能晚于今天。"))
         return day
+
+
+class _NamedItemForm(forms.ModelForm):
+    """Compounds, building groups and household types: a name unique in the community."""
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.instance.community = community
+
+    def clean_name(self) -> str:
+        name = re.sub(r"\s+", " ", normalize_digits(self.cleaned_data["name"])).strip()
+        if not name:
+            raise ValidationError(_("请填写名称。"))
+        taken = type(self.instance).objects.filter(community=self.community, name=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("本居民区已有“%(name)s”。"), params={"name": name})
+        return name
+
+    def _post_clean(self) -> None:
+        self._validate_unique = False  # checked per community in clean_name
+        super()._post_clean()
+
+
+class CompoundForm(_NamedItemForm):
+    class Meta:
+        model = Compound
+        fields = ["name"]
+
+
+class HouseholdTypeForm(_NamedItemForm):
+    class Meta:
+        model = HouseholdType
+        fields = ["name", "position"]
+
+
+class BuildingGroupForm(_NamedItemForm):
+    class Meta:
+        model = BuildingGroup
+        fields = ["name", "compound", "leader"]
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, community=community, **kwargs)
+        self.fields["compound"].queryset = Compound.objects.for_community(community)
+        # The leader (楼组长) is someone living in the group: chosen once households are in it.
+        self.fields["leader"].queryset = (
+            Member.objects.filter(
+                community=community,
+                is_active=True,
+                household__building_group=self.instance.pk or 0,
+                household__status=Household.Status.ACTIVE,
+            )
+            .select_related("household")
+            .order_by("household__building", "household__room", "position")
+        )
+        self.fields["leader"].label_from_instance = lambda m: (
+            f"{m.name}（{m.household.short_address}）"
+        )
+        if not self.instance.pk:
+            self.fields["leader"].help_text = _("楼组有住户后，可在修改楼组时选择楼组长。")

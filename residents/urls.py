@@ -12,5 +12,8 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/move-out/", views.household_move_out, name="household_move_out"),
     path("households/<int:pk>/move-in/", views.household_move_in, name="household_move_in"),
+    path("settings/", views.community_settings, name="settings"),
+    path("settings/<slug:kind>/new/", views.setting_create, name="setting_create"),
+    path("settings/<slug:kind>/<int:pk>/edit/", views.setting_edit, name="setting_edit"),
     path("community/switch/", views.switch_community, name="switch_community"),
 ]
