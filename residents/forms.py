@@ -68,7 +68,7 @@ class HouseholdForm(forms.ModelForm):
         self.fields["compound"].error_messages["required"] = _("请选择小区。")
         compounds = list(self.fields["compound"].queryset[:2])
         if len(compounds) == 1 and not self.instance.pk:
-            self.fields["compound"].initial = compounds[0].pk
+            self.initial["compound"] = compounds[0].pk
 
     def clean_building(self) -> str:
         return _address_part(

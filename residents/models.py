@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -379,9 +377,3 @@ class Member(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
-
-    @property
-    def age(self) -> int | None:
-        if self.birth_year is None:
-            return None
-        return datetime.date.today().year - self.birth_year
