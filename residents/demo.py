@@ -5,17 +5,20 @@ Two layers: `draft_community` turns a plan and a seeded `random.Random` into pla
 (no database, so the same seed always gives the same register), and `build_community`
 writes a draft with a handful of bulk inserts. `seed_demo` does both for each community
 that does not exist yet, and creates the demo users that are missing; running it again
-changes nothing.
+changes nothing. Later apps add their own demo data through `seed_later_apps`.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
+import importlib.util
 import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
@@ -670,6 +673,8 @@ def build_community(*, plan: CommunityPlan, households: int) -> Community:
         for h, (household, d) in enumerate(zip(household_rows, draft.households, strict=True))
         for m, member in enumerate(d.members)
     }
+    for row in member_rows.values():
+        row.set_pinyin()  # bulk_create bypasses Member.save()
     Member.objects.bulk_create(member_rows.values(), batch_size=2000)
     types = {t.name: t for t in HouseholdType.objects.for_community(community)}
     Through = Household.types.through
@@ -773,3 +778,18 @@ def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS) -> SeedReport:
         logins=ensure_demo_users(communities=communities),
         sample_household=sample,
     )
+
+
+def seed_later_apps(*, communities: Mapping[str, Community]) -> list[tuple[str, list[str]]]:
+    """Run `<app>.demo.seed_demo(communities=...)` of each installed app after residents (which
+    never imports them); returns (app verbose name, summary lines) in INSTALLED_APPS order."""
+    configs = list(apps.get_app_configs())
+    later = configs[configs.index(apps.get_app_config("residents")) + 1 :]
+    reports = []
+    for config in later:
+        module_name = f"{config.name}.demo"
+        if config.name.startswith("django.") or importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        reports.append((str(config.verbose_name), module.seed_demo(communities=communities)))
+    return reports

@@ -264,7 +264,7 @@ class HouseholdFilterForm(forms.Form):
 
 class MoveOutForm(forms.Form):
     moved_out_on = forms.DateField(
-        label=_("迁出日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("迁出日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def clean_moved_out_on(self) -> datetime.date:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.phones import mask_phone
+from residents.pinyin import pinyin_keys
 
 # Offered when a community is created; each community edits its own list afterwards.
 DEFAULT_HOUSEHOLD_TYPES = [
@@ -324,6 +325,9 @@ class Member(models.Model):
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
     )
     name = models.CharField(_("姓名"), max_length=50)
+    # Search keys kept in step with the name by save(): "zhengxingyou" and "zxy".
+    name_pinyin = models.CharField(max_length=200, blank=True, editable=False)
+    name_initials = models.CharField(max_length=50, blank=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
@@ -367,12 +371,25 @@ class Member(models.Model):
             # Exact and prefix name look-ups; substring search scans one community's members.
             models.Index(fields=["community", "name"], name="residents_member_name"),
             models.Index(fields=["community", "phone"], name="residents_member_phone"),
+            # Typing pinyin initials (zxy) in the participant search.
+            models.Index(fields=["community", "name_initials"], name="residents_member_initials"),
             # Finding members by specialty (特长) in later pages.
             GinIndex(fields=["specialties"], name="residents_member_specialties"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.set_pinyin()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        super().save(*args, **kwargs)
+
+    def set_pinyin(self) -> None:
+        """Call before bulk_create, which bypasses save()."""
+        self.name_pinyin, self.name_initials = pinyin_keys(self.name)
 
     @property
     def masked_phone(self) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from residents.models import HouseholdQuerySet, Member
+from residents.models import Household, HouseholdQuerySet, Member
 from residents.phones import normalize_digits
 
 # 5-302, 5-2-302 (building-unit-room), 5号302, 5号2单元302室, 5栋302
@@ -51,3 +51,34 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
         return queryset.filter(found)
 
     return queryset.filter(Exists(members.filter(name__icontains=text)))
+
+
+def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> list[Member]:
+    """Residents for a picker: by name, pinyin (`zxy`, `zhengxy`), phone tail, passbook
+    number or address (`5-302`). Only people living in an active household."""
+    text = normalize_digits(query).strip()
+    if not text:
+        return []
+    people = queryset.filter(is_active=True, household__status="active").select_related(
+        "household__compound", "household__building_group"
+    )
+    lowered = text.lower()
+    if re.fullmatch(r"[a-z]+", lowered):
+        found = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        if len(lowered) >= 2:
+            found |= Q(name__icontains=text)  # Latin names
+    elif any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        found = Q(name__icontains=text)
+    else:
+        households = search_households(Household.objects.all(), text)
+        if households.query.where:  # an address, passbook number or digits
+            found = Q(household__in=households.values("pk"))
+            if text.isdigit() and len(text) >= 4:
+                found |= Q(phone__endswith=text)
+        else:
+            return []
+    return list(
+        people.filter(found).order_by(
+            "household__compound__name", "household__building", "household__room", "position"
+        )[:limit]
+    )

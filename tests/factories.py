@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from residents.models import (
     BuildingGroup,
@@ -14,6 +15,13 @@ from residents.models import (
     HouseholdType,
     Member,
     StaffMembership,
+)
+from volunteering.models import (
+    Project,
+    ProjectCategory,
+    ProjectClaim,
+    Team,
+    TeamMembership,
 )
 
 
@@ -97,3 +105,60 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_year = 1952
     relation = Member.Relation.HEAD
     phone = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+# Volunteering: the project menu, claims and teams.
+
+
+class ProjectCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectCategory
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"项目类别{n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    community = factory.SubFactory(CommunityFactory)
+    category = factory.SubFactory(
+        ProjectCategoryFactory, community=factory.SelfAttribute("..community")
+    )
+    name = factory.Sequence(lambda n: f"公益项目{n}")
+    default_hours = 2
+
+
+class ProjectClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectClaim
+
+    project = factory.SubFactory(ProjectFactory)
+    community = factory.SelfAttribute("project.community")
+    member = factory.SubFactory(
+        MemberFactory, household__community=factory.SelfAttribute("...community")
+    )
+    claimed_on = factory.LazyFunction(timezone.localdate)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"志愿团队{n}")
+
+
+class TeamMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    team = factory.SubFactory(TeamFactory)
+    community = factory.SelfAttribute("team.community")
+    member = factory.SubFactory(
+        MemberFactory, household__community=factory.SelfAttribute("...community")
+    )
+    joined_on = factory.LazyFunction(timezone.localdate)

@@ -7,6 +7,8 @@ community's household or a household into another community's compound or buildi
 
 from django.db import migrations
 
+from residents.db import same_community_sql
+
 PAIRS = [
     # (table, its foreign key column, target table)
     ("residents_household", "compound_id", "residents_compound"),
@@ -18,32 +20,7 @@ PAIRS = [
 TARGETS = sorted({target for _table, _column, target in PAIRS})
 
 
-def forward_sql() -> str:
-    statements = [
-        f"ALTER TABLE {target} ADD CONSTRAINT {target}_id_community UNIQUE (id, community_id);"
-        for target in TARGETS
-    ]
-    statements += [
-        f"ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_same_community "
-        f"FOREIGN KEY ({column}, community_id) REFERENCES {target} (id, community_id) "
-        f"DEFERRABLE INITIALLY DEFERRED;"
-        for table, column, target in PAIRS
-    ]
-    return "\n".join(statements)
-
-
-def reverse_sql() -> str:
-    statements = [
-        f"ALTER TABLE {table} DROP CONSTRAINT {table}_{column}_same_community;"
-        for table, column, _target in PAIRS
-    ]
-    statements += [
-        f"ALTER TABLE {target} DROP CONSTRAINT {target}_id_community;" for target in TARGETS
-    ]
-    return "\n".join(statements)
-
-
 class Migration(migrations.Migration):
     dependencies = [("residents", "0001_initial")]
 
-    operations = [migrations.RunSQL(forward_sql(), reverse_sql())]
+    operations = [migrations.RunSQL(*same_community_sql(PAIRS, TARGETS))]

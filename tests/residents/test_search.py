@@ -68,3 +68,46 @@ def test_search_by_passbook_number_with_or_without_dash_and_zeros(community, hou
 
 def test_an_empty_query_finds_everything(community, households):
     assert found(community, "  ") == set(households)
+
+
+def people(community, query):
+    from residents.models import Member
+    from residents.selectors import search_members
+
+    return search_members(Member.objects.filter(community=community), query)
+
+
+def test_residents_are_found_by_pinyin_initials_full_pinyin_and_surname_readings(
+    community, households
+):
+    a, b, c = households
+    zheng = a.members.get()
+    zeng = MemberFactory(household=c, name="曾秀英", relation="spouse")
+    assert people(community, "zxy") == [zheng, zeng]  # 曾 as a surname reads zēng
+    assert people(community, "ZHENGXY") == []
+    assert people(community, "zhengxingyou") == [zheng]
+    assert people(community, "lxy") == [b.members.get()]
+
+
+def test_residents_are_found_by_room_passbook_number_and_phone_tail(community, households):
+    a, b, c = households
+    assert people(community, "5-302") == list(a.members.all())
+    assert people(community, "SX-00124") == list(b.members.all())
+    assert people(community, "2222") == list(a.members.all())
+
+
+def test_moved_out_households_and_departed_members_are_not_offered(community, households):
+    a, b, c = households
+    b.status, b.moved_out_on = "moved_out", "2026-01-01"
+    b.save()
+    MemberFactory(household=a, name="郑小明", relation="child", is_active=False)
+    assert people(community, "lxy") == []
+    assert people(community, "郑小明") == []
+
+
+def test_a_renamed_member_gets_new_pinyin(community, households):
+    member = households[0].members.get()
+    member.name = "王建国"
+    member.save(update_fields=["name"])
+    member.refresh_from_db()
+    assert (member.name_pinyin, member.name_initials) == ("wangjianguo", "wjg")

@@ -206,3 +206,14 @@ def test_the_same_seed_drafts_the_same_register():
     first = draft_community(plan=SHANXIN, households=200, rng=random.Random(DEMO_SEED))
     again = draft_community(plan=SHANXIN, households=200, rng=random.Random(DEMO_SEED))
     assert first == again
+
+
+@pytest.mark.django_db
+def test_seeded_members_can_be_found_by_pinyin_initials():
+    from residents.demo import seed_demo
+    from residents.models import Member
+
+    seed_demo(households=40)
+    zheng = Member.objects.get(community__slug="shanxin", name="郑兴友")
+    assert (zheng.name_pinyin, zheng.name_initials) == ("zhengxingyou", "zxy")
+    assert not Member.objects.filter(name_initials="").exists()

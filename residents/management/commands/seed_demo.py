@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: demo communities, households and logins (see residents.demo)."""
+"""`manage.py seed_demo`: demo communities, households and logins (see residents.demo),
+then each later app's `demo.seed_demo(communities=...)`, all in one transaction."""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ import time
 import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
-from residents.demo import DEFAULT_HOUSEHOLDS, DEMO_PASSWORD, CommunitySummary, seed_demo
+from residents.demo import (
+    DEFAULT_HOUSEHOLDS,
+    DEMO_PASSWORD,
+    CommunitySummary,
+    seed_demo,
+    seed_later_apps,
+)
 
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -23,7 +31,8 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = (
         "生成演示数据：山鑫阳光城居民区（默认 1530 户）和齐河第三居民区（60 户），"
-        "以及各角色的演示账号。可重复运行：已存在的居民区和账号不会改动。"
+        "各角色的演示账号，以及后续模块（志愿服务等）的演示数据。"
+        "可重复运行：已存在的居民区、账号和数据不会改动。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,11 +48,18 @@ class Command(BaseCommand):
         if households < 1:
             raise CommandError("--households 须为正整数。")
         started = time.monotonic()
-        report = seed_demo(households=households)
+        with transaction.atomic():
+            report = seed_demo(households=households)
+            communities = {s.community.slug: s.community for s in report.communities}
+            app_reports = seed_later_apps(communities=communities)
         elapsed = time.monotonic() - started
 
         for summary in report.communities:
             self._community(summary)
+        for app_name, lines in app_reports:
+            self.stdout.write(f"{app_name}：")
+            for line in lines:
+                self.stdout.write(f"  {line}")
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}，已有的账号不会被改动）：")
         rows = [("用户名", "姓名", "角色", "居民区", "密码")]

@@ -1,0 +1,973 @@
+"""Volunteering demo data for the demo communities of residents.demo: the project menu
+(5 categories and 26 projects at 山鑫阳光城), teams grown inside building groups, project
+claims by party members (in-service party members claim at about 72.5%, as in 江川) and
+about six months of past activities with their attendance, all waiting for review.
+
+`residents`' seed_demo command calls `seed_demo` below after the register is seeded. A
+community that already has projects or teams is left alone, so running it again changes
+nothing, and a register seeded before this app existed gains its volunteering data. The
+data is drawn from a fixed-seed `random.Random` relative to today: the same seed on the
+same day gives the same data, and every activity lies in the past.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from residents.models import BuildingGroup, Community, Household, Member, StaffMembership
+from volunteering.models import (
+    Activity,
+    Attendance,
+    Project,
+    ProjectCategory,
+    ProjectClaim,
+    Team,
+    TeamMembership,
+)
+
+DEMO_SEED = 20261122
+WINDOW_DAYS = 182  # activities from about six months ago up to yesterday
+IN_SERVICE_CLAIM_RATE = 0.725  # 江川: 2,638 of 3,641 reporting in-service party members
+OTHER_PARTY_CLAIM_RATE = 0.40
+SHORTER_HOURS_SHARE = 0.06  # attendance rows a bit shorter than the activity (left early)
+REJECTED_SHARE = 0.03
+REJECTION_REASONS = ("当天未到场", "当天未到场", "中途离开，未完成服务", "重复登记")
+PARTY_ORGANISER = "居民区党总支"
+COMMITTEE = "居委会"
+
+
+# --- Plans -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    hours: str
+    description: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    name: str
+    projects: tuple[ProjectSpec, ...]
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    name: str
+    size: tuple[int, int]
+    gender: str = ""  # preferred gender, if any
+    specialty: str = ""  # residents with this specialty join more often
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Activities of one kind: every `every_weeks` weeks on `weekday`, or `count` times."""
+
+    project: str
+    title: str  # may use {month} and {group}
+    kind: str  # "team", "group" (a building group's residents), "residents", "claimers"
+    start: str
+    end: str
+    place: str = ""
+    size: tuple[int, int] = (4, 8)
+    team: str = ""
+    every_weeks: int = 0
+    weekday: int = 0  # Monday = 0
+    count: int = 0
+    specialty: str = ""
+    until_days_ago: int = 1  # the last possible date, e.g. for a project retired since
+
+
+@dataclass(frozen=True)
+class VolunteeringPlan:
+    slug: str
+    seed: int
+    staff_username: str
+    categories: tuple[CategorySpec, ...]
+    teams: tuple[TeamSpec, ...]
+    series: tuple[SeriesSpec, ...]
+
+
+def _p(name: str, hours: str, description: str, *, active: bool = True) -> ProjectSpec:
+    return ProjectSpec(name, hours, description, active)
+
+
+POSTS = ("议事岗", "治理岗", "奉献岗", "监督岗")
+NOT_CLAIMED = ("合唱排练", "舞蹈排练", "文艺演出")  # team practice and shows, not offers of help
+
+SHANXIN_CENTRE = "山鑫阳光城社区活动中心"
+SHANXIN_PLAN = VolunteeringPlan(
+    slug="shanxin",
+    seed=DEMO_SEED,
+    staff_username="sx_staff",
+    categories=(
+        CategorySpec(
+            "平安守护",
+            (
+                _p("安全巡逻", "2.0", "夜间在小区内巡查，发现安全隐患及时报告居委会。"),
+                _p("义务安保", "3.0", "节假日和大型活动期间协助维持秩序。"),
+                _p("车辆停放劝导", "1.5", "劝导非机动车、机动车规范停放，保持消防通道畅通。"),
+                _p("防诈骗宣传", "1.5", "向老年居民讲解常见诈骗手法，发放宣传资料。"),
+            ),
+        ),
+        CategorySpec(
+            "邻里互助",
+            (
+                _p("老伙伴结对", "2.0", "低龄老人结对看望高龄、独居老人，聊天谈心。"),
+                _p("助老送餐", "1.5", "为行动不便的老人送午餐到家。"),
+                _p("义诊量血压", "2.0", "协助社区医生为居民量血压、测血糖、做登记。"),
+                _p("电脑答疑", "1.5", "在居委会办公室解答电脑、手机使用问题。"),
+                _p("理发义剪", "2.0", "为老年居民免费理发。"),
+                _p("家电维修", "2.0", "修理小家电，检查老旧电线。"),
+                _p("法律咨询", "2.0", "解答邻里纠纷、赡养、继承等法律问题。"),
+                _p("心理疏导", "1.5", "陪伴有心理困扰的居民，必要时转介专业机构。"),
+                _p("爱心募捐", "2.0", "组织为困难家庭募集钱物。"),
+            ),
+        ),
+        CategorySpec(
+            "环境美化",
+            (
+                _p("楼道清洁", "1.5", "清理楼道堆物、擦拭扶手和信报箱。"),
+                _p("垃圾分类值守", "2.0", "在垃圾厢房定时定点值守，指导居民分类投放。"),
+                _p("绿化养护", "2.0", "修剪绿化带、补种花草、清理落叶。"),
+            ),
+        ),
+        CategorySpec(
+            "文体教育",
+            (
+                _p("文艺演出", "3.0", "节日文艺汇演、团队社区展演。"),
+                _p("合唱排练", "2.0", "合唱队定期排练。"),
+                _p("舞蹈排练", "2.0", "舞蹈队定期排练。"),
+                _p("摄影记录", "2.0", "拍摄社区活动，整理照片用于宣传栏。"),
+                _p("读书会", "1.5", "每月共读一本书，交流心得。", active=False),
+                _p("教育推广", "2.0", "为青少年开设假期兴趣课堂。", active=False),
+            ),
+        ),
+        CategorySpec(
+            "党建议事",
+            (
+                _p("议事岗", "2.0", "参加居民区议事会，收集、讨论居民意见。"),
+                _p("治理岗", "2.0", "参与小区难点问题治理，如群租、堆物整治。"),
+                _p("奉献岗", "2.0", "认领微心愿，为困难居民办实事。"),
+                _p("监督岗", "2.0", "监督小区维修资金使用和物业服务。"),
+            ),
+        ),
+    ),
+    teams=(
+        TeamSpec("巡逻队", (30, 40), gender=Member.Gender.MALE),
+        TeamSpec("合唱队", (20, 32), gender=Member.Gender.FEMALE, specialty="唱歌"),
+        TeamSpec("舞蹈队", (14, 24), gender=Member.Gender.FEMALE, specialty="跳舞"),
+        TeamSpec("拳操队", (15, 28), specialty="太极拳"),
+        TeamSpec("摄影小组", (8, 12), specialty="摄影"),
+        TeamSpec("助老服务队", (15, 25), gender=Member.Gender.FEMALE),
+        TeamSpec("环保志愿队", (15, 28)),
+    ),
+    series=(
+        SeriesSpec(
+            "安全巡逻",
+            "周三夜间安全巡逻",
+            "team",
+            "19:00",
+            "21:00",
+            "小区各出入口及楼道",
+            (6, 12),
+            team="巡逻队",
+            every_weeks=1,
+            weekday=2,
+        ),
+        SeriesSpec(
+            "合唱排练",
+            "合唱队周二排练",
+            "team",
+            "09:00",
+            "11:00",
+            f"{SHANXIN_CENTRE}多功能厅",
+            (12, 30),
+            team="合唱队",
+            every_weeks=2,
+            weekday=1,
+        ),
+        SeriesSpec(
+            "舞蹈排练",
+            "舞蹈队排练",
+            "team",
+            "14:00",
+            "16:00",
+            f"{SHANXIN_CENTRE}多功能厅",
+            (8, 22),
+            team="舞蹈队",
+            every_weeks=2,
+            weekday=3,
+        ),
+        SeriesSpec(
+            "垃圾分类值守",
+            "垃圾分类定时定点值守",
+            "team",
+            "07:00",
+            "09:00",
+            "二期垃圾厢房",
+            (4, 8),
+            team="环保志愿队",
+            every_weeks=3,
+            weekday=5,
+        ),
+        SeriesSpec(
+            "助老送餐",
+            "为独居老人送午餐",
+            "team",
+            "10:30",
+            "12:00",
+            "社区长者食堂",
+            (4, 8),
+            team="助老服务队",
+            every_weeks=4,
+            weekday=0,
+        ),
+        SeriesSpec(
+            "老伙伴结对",
+            "老伙伴结对走访",
+            "team",
+            "14:00",
+            "16:00",
+            "结对老人家中",
+            (6, 14),
+            team="助老服务队",
+            every_weeks=4,
+            weekday=4,
+        ),
+        SeriesSpec(
+            "义诊量血压",
+            "{month}月义诊量血压",
+            "residents",
+            "08:30",
+            "11:00",
+            f"{SHANXIN_CENTRE}门口",
+            (4, 8),
+            every_weeks=4,
+            weekday=5,
+            specialty="量血压",
+        ),
+        SeriesSpec(
+            "楼道清洁",
+            "{group}楼道清洁",
+            "group",
+            "08:00",
+            "09:30",
+            size=(5, 14),
+            every_weeks=4,
+            weekday=6,
+        ),
+        SeriesSpec(
+            "绿化养护",
+            "绿化带修剪与补种",
+            "team",
+            "08:00",
+            "10:00",
+            "一期中心花园",
+            (6, 14),
+            team="环保志愿队",
+            every_weeks=8,
+            weekday=2,
+        ),
+        SeriesSpec(
+            "电脑答疑",
+            "电脑手机使用答疑",
+            "residents",
+            "14:00",
+            "15:30",
+            "居委会办公室",
+            (4, 6),
+            every_weeks=8,
+            weekday=3,
+            specialty="电脑",
+        ),
+        SeriesSpec(
+            "文艺演出",
+            "拳操队广场展演",
+            "team",
+            "18:30",
+            "20:00",
+            "三期中心广场",
+            (10, 24),
+            team="拳操队",
+            every_weeks=8,
+            weekday=4,
+        ),
+        SeriesSpec(
+            "文艺演出",
+            "社区文艺汇演",
+            "team",
+            "14:00",
+            "17:00",
+            f"{SHANXIN_CENTRE}多功能厅",
+            (20, 40),
+            team="合唱队",
+            count=2,
+        ),
+        SeriesSpec(
+            "摄影记录",
+            "摄影小组活动拍摄",
+            "team",
+            "09:00",
+            "11:00",
+            "小区内",
+            (4, 10),
+            team="摄影小组",
+            every_weeks=8,
+            weekday=5,
+        ),
+        SeriesSpec(
+            "理发义剪",
+            "理发义剪进楼组",
+            "residents",
+            "09:00",
+            "11:00",
+            f"{SHANXIN_CENTRE}",
+            (4, 6),
+            every_weeks=8,
+            weekday=1,
+            specialty="理发",
+        ),
+        SeriesSpec(
+            "家电维修",
+            "小家电义务维修",
+            "residents",
+            "09:00",
+            "11:30",
+            "二期门卫室旁",
+            (4, 6),
+            count=2,
+            specialty="维修家电",
+        ),
+        SeriesSpec(
+            "防诈骗宣传",
+            "防诈骗知识宣传",
+            "residents",
+            "09:30",
+            "11:00",
+            "小区主出入口",
+            (4, 10),
+            count=2,
+        ),
+        SeriesSpec(
+            "车辆停放劝导",
+            "非机动车规范停放劝导",
+            "residents",
+            "07:30",
+            "09:00",
+            "一期、二期车棚",
+            (4, 8),
+            count=2,
+        ),
+        SeriesSpec(
+            "义务安保",
+            "社区大型活动义务安保",
+            "team",
+            "18:00",
+            "21:00",
+            "小区各出入口",
+            (10, 20),
+            team="巡逻队",
+            count=1,
+        ),
+        SeriesSpec(
+            "法律咨询",
+            "法律咨询进社区",
+            "residents",
+            "14:00",
+            "16:00",
+            "居委会办公室",
+            (4, 5),
+            count=1,
+            specialty="法律咨询",
+        ),
+        SeriesSpec(
+            "心理疏导",
+            "心理健康讲座与谈心",
+            "residents",
+            "14:00",
+            "15:30",
+            "居委会会议室",
+            (4, 5),
+            count=1,
+            specialty="心理疏导",
+        ),
+        SeriesSpec(
+            "爱心募捐",
+            "为困难家庭爱心募捐",
+            "residents",
+            "09:00",
+            "11:00",
+            f"{SHANXIN_CENTRE}门口",
+            (6, 12),
+            count=1,
+        ),
+        SeriesSpec(
+            "议事岗",
+            "{month}月居民区议事会",
+            "claimers",
+            "18:30",
+            "20:30",
+            "居委会会议室",
+            (6, 14),
+            every_weeks=8,
+            weekday=1,
+        ),
+        SeriesSpec(
+            "治理岗",
+            "楼道堆物集中整治",
+            "claimers",
+            "09:00",
+            "11:00",
+            "三期各楼栋",
+            (5, 12),
+            count=1,
+        ),
+        SeriesSpec(
+            "奉献岗",
+            "微心愿认领与送达",
+            "claimers",
+            "14:00",
+            "16:00",
+            "困难家庭家中",
+            (4, 10),
+            count=1,
+        ),
+        SeriesSpec(
+            "监督岗",
+            "维修资金使用情况监督",
+            "claimers",
+            "19:00",
+            "20:30",
+            "居委会会议室",
+            (4, 8),
+            count=1,
+        ),
+        SeriesSpec(
+            "读书会",
+            "{month}月读书会",
+            "residents",
+            "14:00",
+            "15:30",
+            f"{SHANXIN_CENTRE}阅览室",
+            (5, 10),
+            count=2,
+            until_days_ago=120,
+        ),
+    ),
+)
+
+QIHE3_PLAN = VolunteeringPlan(
+    slug="qihe3",
+    seed=DEMO_SEED + 1,
+    staff_username="qh_staff",
+    categories=(
+        CategorySpec(
+            "平安守护",
+            (
+                _p("安全巡逻", "1.5", "晚间在齐河新村巡查，发现隐患及时报告。"),
+                _p("防诈骗宣传", "1.5", "向老年居民讲解常见诈骗手法。"),
+            ),
+        ),
+        CategorySpec(
+            "邻里互助",
+            (
+                _p("助老服务", "2.0", "看望独居老人，帮忙买菜、配药。"),
+                _p("义诊量血压", "2.0", "协助社区医生量血压、做登记。"),
+                _p("家电维修", "2.0", "修理小家电。"),
+            ),
+        ),
+        CategorySpec(
+            "环境美化",
+            (
+                _p("楼道清洁", "1.5", "清理楼道堆物、擦拭扶手。"),
+                _p("垃圾分类值守", "2.0", "定时定点值守，指导分类投放。"),
+                _p("绿化养护", "2.0", "修剪绿化、清理落叶。"),
+            ),
+        ),
+    ),
+    teams=(
+        TeamSpec("巡逻队", (8, 14), gender=Member.Gender.MALE),
+        TeamSpec("环保志愿队", (8, 12), gender=Member.Gender.FEMALE),
+    ),
+    series=(
+        SeriesSpec(
+            "安全巡逻",
+            "周五晚间安全巡逻",
+            "team",
+            "19:00",
+            "20:30",
+            "齐河新村各楼栋",
+            (4, 8),
+            team="巡逻队",
+            every_weeks=4,
+            weekday=4,
+        ),
+        SeriesSpec(
+            "垃圾分类值守",
+            "垃圾分类值守",
+            "team",
+            "07:00",
+            "09:00",
+            "齐河新村垃圾厢房",
+            (4, 6),
+            team="环保志愿队",
+            every_weeks=8,
+            weekday=5,
+        ),
+        SeriesSpec(
+            "义诊量血压",
+            "{month}月义诊量血压",
+            "residents",
+            "08:30",
+            "10:30",
+            "齐河新村睦邻点",
+            (4, 6),
+            count=2,
+            specialty="量血压",
+        ),
+        SeriesSpec("楼道清洁", "{group}楼道清洁", "group", "08:00", "09:30", size=(4, 10), count=2),
+        SeriesSpec(
+            "助老服务",
+            "重阳节走访独居老人",
+            "residents",
+            "09:00",
+            "11:00",
+            "独居老人家中",
+            (4, 8),
+            count=1,
+        ),
+    ),
+)
+
+PLANS = {plan.slug: plan for plan in (SHANXIN_PLAN, QIHE3_PLAN)}
+
+
+# --- The people the data is drawn from -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """An active resident of an active household, aged 16 or more."""
+
+    id: int
+    age: int
+    gender: str
+    specialties: tuple[str, ...]
+    is_party_member: bool
+    is_in_service: bool
+    employer: str
+    group_id: int | None
+
+
+@dataclass
+class Group:
+    id: int
+    name: str
+    leader_id: int | None
+    places: list[str] = field(default_factory=list)  # e.g. 山鑫阳光城一期 3号楼
+
+
+def _people(community: Community, today: datetime.date) -> list[Person]:
+    rows = (
+        Member.objects.filter(
+            community=community,
+            is_active=True,
+            household__status=Household.Status.ACTIVE,
+            birth_year__lte=today.year - 16,
+        )
+        .order_by("household__passbook_number", "position", "pk")
+        .values_list(
+            "pk",
+            "birth_year",
+            "gender",
+            "specialties",
+            "is_party_member",
+            "is_in_service_party_member",
+            "employer",
+            "household__building_group_id",
+        )
+    )
+    return [
+        Person(pk, today.year - year, gender, tuple(specs), party, in_service, employer, group)
+        for pk, year, gender, specs, party, in_service, employer, group in rows
+    ]
+
+
+def _groups(community: Community) -> list[Group]:
+    groups = {
+        pk: Group(pk, name, leader)
+        for pk, name, leader in BuildingGroup.objects.filter(community=community)
+        .order_by("pk")
+        .values_list("pk", "name", "leader_id")
+    }
+    addresses = (
+        Household.objects.filter(community=community, status=Household.Status.ACTIVE)
+        .order_by("compound__name", "building")
+        .values_list("building_group_id", "compound__name", "building")
+        .distinct()
+    )
+    for group_id, compound, building in addresses:
+        if group_id in groups:
+            groups[group_id].places.append(f"{compound}{building}号楼")
+    return list(groups.values())
+
+
+def _staff_user(community: Community, username: str) -> AbstractBaseUser | None:
+    User = get_user_model()
+    user = User.objects.filter(
+        username=username, memberships__community=community, is_active=True
+    ).first()
+    if user is None:
+        membership = (
+            StaffMembership.objects.filter(community=community, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        user = membership.user if membership else None
+    return user
+
+
+# --- Drawing ---------------------------------------------------------------------------
+
+
+def _age_weight(person: Person) -> float:
+    """Older residents volunteer more often (老年人多)."""
+    if person.age >= 60:
+        return 3.0
+    if person.age >= 45:
+        return 1.5
+    if person.age >= 25:
+        return 0.6
+    return 0.3
+
+
+def _pick(
+    rng: random.Random, pool: Sequence[Person], k: int, weight: Callable[[Person], float]
+) -> list[Person]:
+    """`k` people without replacement, weighted (Efraimidis–Spirakis keys)."""
+    keyed = sorted(pool, key=lambda p: rng.random() ** (1 / weight(p)), reverse=True)
+    return keyed[: max(0, min(k, len(keyed)))]
+
+
+def _date_between(rng: random.Random, first: datetime.date, last: datetime.date) -> datetime.date:
+    return first + datetime.timedelta(days=rng.randint(0, max((last - first).days, 0)))
+
+
+def _time(text: str) -> datetime.time:
+    return datetime.time.fromisoformat(text)
+
+
+def _hours(start: datetime.time, end: datetime.time) -> Decimal:
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
+
+
+# Employers suggest what an in-service party member offers to do.
+AFFINITY = {
+    "医院": ("义诊量血压", "心理疏导"),
+    "疾病预防": ("义诊量血压",),
+    "学": ("电脑答疑", "心理疏导"),
+    "银行": ("防诈骗宣传", "爱心募捐"),
+    "公安": ("防诈骗宣传", "安全巡逻", "义务安保"),
+    "石化": ("安全巡逻", "义务安保", "家电维修"),
+    "供电": ("家电维修", "安全巡逻"),
+    "税务": ("法律咨询", "防诈骗宣传"),
+    "街道": ("法律咨询", "车辆停放劝导"),
+    "市场监督": ("防诈骗宣传", "车辆停放劝导"),
+}
+
+
+@dataclass
+class _Builder:
+    """Builds one community's volunteering data from its plan."""
+
+    plan: VolunteeringPlan
+    community: Community
+    user: AbstractBaseUser
+    today: datetime.date
+    rng: random.Random
+    people: list[Person]
+    groups: list[Group]
+    projects: dict[str, Project] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    team_members: dict[str, list[Person]] = field(default_factory=dict)
+    claims: list[ProjectClaim] = field(default_factory=list)
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.today - datetime.timedelta(days=WINDOW_DAYS)
+
+    @property
+    def yesterday(self) -> datetime.date:
+        return self.today - datetime.timedelta(days=1)
+
+    def menu(self) -> None:
+        categories = ProjectCategory.objects.bulk_create(
+            ProjectCategory(community=self.community, name=spec.name, position=i)
+            for i, spec in enumerate(self.plan.categories, start=1)
+        )
+        projects = Project.objects.bulk_create(
+            Project(
+                community=self.community,
+                category=category,
+                name=p.name,
+                description=p.description,
+                default_hours=Decimal(p.hours),
+                is_active=p.active,
+                position=j,
+            )
+            for category, spec in zip(categories, self.plan.categories, strict=True)
+            for j, p in enumerate(spec.projects, start=1)
+        )
+        self.projects = {p.name: p for p in projects}
+
+    def make_teams(self) -> None:
+        by_group: dict[int | None, list[Person]] = {}
+        for person in self.people:
+            by_group.setdefault(person.group_id, []).append(person)
+        group_ids = [g.id for g in self.groups if by_group.get(g.id)] or [None]
+        latest_join = self.first_day - datetime.timedelta(days=14)
+        earliest_join = latest_join - datetime.timedelta(days=6 * 365)
+        teams, memberships = [], []
+        for spec in self.plan.teams:
+            # A team grows inside a building group and takes in neighbours from elsewhere.
+            home = self.rng.choice(group_ids)
+
+            def weight(p: Person, spec: TeamSpec = spec, home: int | None = home) -> float:
+                w = _age_weight(p)
+                w *= 4.0 if p.group_id == home else 1.0
+                w *= 3.0 if spec.gender and p.gender == spec.gender else 1.0
+                w *= 5.0 if spec.specialty and spec.specialty in p.specialties else 1.0
+                return w
+
+            members = _pick(self.rng, self.people, self.rng.randint(*spec.size), weight)
+            if not members:
+                continue
+            party = [p for p in members if p.is_party_member]
+            leader = self.rng.choice(party if party and self.rng.random() < 0.6 else members)
+            team = Team(community=self.community, name=spec.name, leader_id=leader.id)
+            teams.append(team)
+            self.team_members[spec.name] = [leader, *[p for p in members if p is not leader]]
+            memberships += [
+                TeamMembership(
+                    community=self.community,
+                    team=team,
+                    member_id=p.id,
+                    joined_on=_date_between(self.rng, earliest_join, latest_join),
+                )
+                for p in members
+            ]
+        Team.objects.bulk_create(teams)
+        TeamMembership.objects.bulk_create(memberships)
+        self.teams = {team.name: team for team in teams}
+
+    def make_claims(self) -> None:
+        """In-service party members claim about 72.5%, other party members about 40%; each
+        claimer takes one to three projects or posts, dated this year up to yesterday."""
+        first = datetime.date(self.today.year, 1, 1)
+        if first >= self.yesterday:
+            first = self.yesterday - datetime.timedelta(days=90)
+        active = [p for p in self.projects.values() if p.is_active and p.name not in NOT_CLAIMED]
+        posts = [p for p in active if p.name in POSTS]
+        in_service = [p for p in self.people if p.is_in_service]
+        others = [p for p in self.people if p.is_party_member and not p.is_in_service]
+        claimers = [
+            (person, self.rng.choices((1, 2, 3), weights=(0.55, 0.3, 0.15))[0])
+            for person in self.rng.sample(
+                in_service, round(len(in_service) * IN_SERVICE_CLAIM_RATE)
+            )
+        ]
+        claimers += [
+            (person, self.rng.choices((1, 2), weights=(0.8, 0.2))[0])
+            for person in self.rng.sample(others, round(len(others) * OTHER_PARTY_CLAIM_RATE))
+        ]
+        for person, count in claimers:
+            liked = {
+                name for key, names in AFFINITY.items() if key in person.employer for name in names
+            }
+
+            def weight(project: Project, person: Person = person, liked: set = liked) -> float:
+                if project.name in POSTS:
+                    return 3.0 if person.is_in_service else 4.0
+                return 5.0 if project.name in liked else 1.0
+
+            keyed = sorted(active, key=lambda p: self.rng.random() ** (1 / weight(p)), reverse=True)
+            chosen = keyed[:count]
+            # 虹西: each party member claims one of the four posts; here about half do.
+            if posts and not set(chosen) & set(posts) and self.rng.random() < 0.5:
+                chosen[-1] = self.rng.choice(posts)
+            self.claims += [
+                ProjectClaim(
+                    community=self.community,
+                    project=project,
+                    member_id=person.id,
+                    claimed_on=_date_between(self.rng, first, self.yesterday),
+                    created_by=self.user,
+                )
+                for project in dict.fromkeys(chosen)
+            ]
+        ProjectClaim.objects.bulk_create(self.claims)
+
+    def dates(self, spec: SeriesSpec) -> list[datetime.date]:
+        last = self.today - datetime.timedelta(days=max(spec.until_days_ago, 1))
+        if spec.count:
+            span = (last - self.first_day).days + 1
+            days = sorted(self.rng.sample(range(span), min(spec.count, span)))
+            return [self.first_day + datetime.timedelta(days=d) for d in days]
+        day = self.first_day + datetime.timedelta(
+            days=(spec.weekday - self.first_day.weekday()) % 7
+        )
+        day += datetime.timedelta(weeks=self.rng.randrange(spec.every_weeks))
+        dates = []
+        while day <= last:
+            dates.append(day)
+            day += datetime.timedelta(weeks=spec.every_weeks)
+        return dates
+
+    def participants(
+        self, spec: SeriesSpec, project: Project
+    ) -> tuple[list[Person], set[int], str, str]:
+        """Who took part, who led, the organiser and the building group's name."""
+        size = self.rng.randint(*spec.size)
+        if spec.kind == "team" and spec.team in self.team_members:
+            members = self.team_members[spec.team]
+            leader = members[0]
+            others = self.rng.sample(members[1:], min(size - 1, len(members) - 1))
+            return [leader, *others], {leader.id}, spec.team, ""
+        if spec.kind == "group" and self.groups:
+            group = self.rng.choice(self.groups)
+            pool = [p for p in self.people if p.group_id == group.id] or self.people
+            chosen = _pick(self.rng, pool, size, _age_weight)
+            leader = next((p for p in pool if p.id == group.leader_id), None)
+            if leader is not None and leader not in chosen:
+                chosen = [leader, *chosen[:-1]] if len(chosen) >= size else [leader, *chosen]
+            return chosen, {group.leader_id} if leader else set(), group.name, group.name
+        claimed = {c.member_id for c in self.claims if c.project_id == project.pk}
+        if spec.kind == "claimers":
+
+            def weight(p: Person) -> float:
+                return (20.0 if p.id in claimed else 1.0) * (2.0 if p.is_party_member else 0.1)
+
+            return _pick(self.rng, self.people, size, weight), set(), PARTY_ORGANISER, ""
+
+        def weight(p: Person) -> float:
+            w = _age_weight(p)
+            w *= 6.0 if spec.specialty and spec.specialty in p.specialties else 1.0
+            return w * (8.0 if p.id in claimed else 1.0)
+
+        return _pick(self.rng, self.people, size, weight), set(), COMMITTEE, ""
+
+    def activities(self) -> tuple[int, int]:
+        activities, attendances = [], []
+        for spec in self.plan.series:
+            project = self.projects[spec.project]
+            start, end = _time(spec.start), _time(spec.end)
+            hours = _hours(start, end)
+            for day in self.dates(spec):
+                people, leaders, organiser, group = self.participants(spec, project)
+                if not people:
+                    continue
+                place = spec.place
+                if group:
+                    places = next(g.places for g in self.groups if g.name == group)
+                    place = place or (self.rng.choice(places) if places else group)
+                activity = Activity(
+                    community=self.community,
+                    project=project,
+                    title=spec.title.format(month=day.month, group=group),
+                    date=day,
+                    start_time=start,
+                    end_time=end,
+                    hours=hours,
+                    place=place,
+                    organiser=organiser,
+                    submission_key=uuid.UUID(int=self.rng.getrandbits(128), version=4),
+                    created_by=self.user,
+                )
+                activities.append(activity)
+                attendances += [self.attendance(activity, person, leaders) for person in people]
+        Activity.objects.bulk_create(activities, batch_size=1000)
+        Attendance.objects.bulk_create(attendances, batch_size=2000)
+        return len(activities), len(attendances)
+
+    def attendance(self, activity: Activity, person: Person, leaders: set[int]) -> Attendance:
+        hours, note = activity.hours, ""
+        if hours > 1 and self.rng.random() < SHORTER_HOURS_SHARE:
+            hours, note = hours - Decimal("0.5"), "提前离开"
+        rejected = self.rng.random() < REJECTED_SHARE
+        return Attendance(
+            community=self.community,
+            activity=activity,
+            member_id=person.id,
+            hours=hours,
+            role=Attendance.Role.ORGANISER if person.id in leaders else Attendance.Role.PARTICIPANT,
+            note=note,
+            status=Attendance.Status.REJECTED if rejected else Attendance.Status.PENDING,
+            rejection_reason=self.rng.choice(REJECTION_REASONS) if rejected else "",
+            recorded_by=self.user,
+        )
+
+
+def _claim_rate(builder: _Builder) -> str:
+    in_service = {p.id for p in builder.people if p.is_in_service}
+    claimed = {c.member_id for c in builder.claims} & in_service
+    return f"{len(claimed) / len(in_service):.1%}" if in_service else "—"
+
+
+def seed_community(plan: VolunteeringPlan, community: Community) -> str:
+    """One community's volunteering data; returns its summary line."""
+    prefix = f"{community.name}："
+    if (
+        ProjectCategory.objects.filter(community=community).exists()
+        or Team.objects.filter(community=community).exists()
+    ):
+        return prefix + "已有志愿服务数据，未改动"
+    user = _staff_user(community, plan.staff_username)
+    today = timezone.localdate()
+    people = _people(community, today)
+    if user is None or not people:
+        return prefix + "还没有在册居民或工作人员账号，暂不生成志愿服务数据"
+    builder = _Builder(
+        plan=plan,
+        community=community,
+        user=user,
+        today=today,
+        rng=random.Random(plan.seed),
+        people=people,
+        groups=_groups(community),
+    )
+    builder.menu()
+    builder.make_teams()
+    builder.make_claims()
+    activities, attendances = builder.activities()
+    retired = sum(not p.is_active for p in builder.projects.values())
+    return prefix + (
+        f"项目类别 {len(plan.categories)} 个、公益项目 {len(builder.projects)} 个"
+        f"（停用 {retired} 个）、团队 {len(builder.teams)} 支、"
+        f"认领 {len(builder.claims)} 条（在职党员认领率 {_claim_rate(builder)}）、"
+        f"活动 {activities} 场、参与记录 {attendances} 条"
+    )
+
+
+@transaction.atomic
+def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
+    """Volunteering data for each demo community (by slug) that has none yet."""
+    return [
+        seed_community(PLANS[slug], community)
+        for slug, community in communities.items()
+        if slug in PLANS
+    ]

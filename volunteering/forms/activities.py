@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+import contextlib
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from residents.models import BuildingGroup, Community, Member
+from residents.phones import normalize_digits
+from residents.selectors import search_members
+from volunteering.models import MAX_HOURS, Activity, Attendance, Project, Team
+from volunteering.services.activities import ParticipantRow
+
+
+class ActivityForm(forms.ModelForm):
+    hours = forms.DecimalField(
+        label=gettext_lazy("时长（小时）"),
+        required=False,
+        min_value=Decimal("0.1"),
+        max_value=MAX_HOURS,
+        decimal_places=1,
+        help_text=gettext_lazy("不填时按开始、结束时间计算，或用项目的默认时长。"),
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "project",
+            "title",
+            "date",
+            "start_time",
+            "end_time",
+            "hours",
+            "place",
+            "organiser",
+            "notes",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "title": forms.TextInput(attrs={"placeholder": gettext_lazy("不填时用项目名称")}),
+        }
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(
+            community=community, is_active=True
+        ).select_related("category")
+        self.fields["project"].label_from_instance = lambda p: f"{p.category.name} · {p.name}"
+        self.fields["title"].required = False
+        self.fields["date"].initial = timezone.localdate
+        self.fields["project"].error_messages["required"] = _("请选择公益项目。")
+
+    def clean_date(self) -> datetime.date:
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate():
+            raise ValidationError(_("活动日期不能晚于今天。"))
+        return day
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", _("结束时间应晚于开始时间。"))
+        if not cleaned.get("hours") and "hours" not in self.errors:
+            if start and end and end > start:
+                span = datetime.datetime.combine(
+                    datetime.date.min, end
+                ) - datetime.datetime.combine(datetime.date.min, start)
+                cleaned["hours"] = (Decimal(span.seconds) / 3600).quantize(Decimal("0.1"))
+            elif cleaned.get("project"):
+                cleaned["hours"] = cleaned["project"].default_hours
+            else:
+                cleaned["hours"] = None
+        if not cleaned.get("title") and cleaned.get("project"):
+            cleaned["title"] = cleaned["project"].name
+        return cleaned
+
+    def _post_clean(self) -> None:
+        self._validate_unique = False
+        super()._post_clean()
+
+
+@dataclass
+class PickerRow:
+    member: Member
+    hours: str = ""
+    role: str = Attendance.Role.PARTICIPANT
+    note: str = ""
+    present: bool = True
+    error: str = ""
+
+
+@dataclass
+class ParticipantPicker:
+    """The participant list of the logging page, kept in the form itself.
+
+    Rows post as `p` (member ids, in order) with `hours-<id>`, `role-<id>`, `note-<id>` and
+    the `present-<id>` tick. Without JavaScript the page posts back with `action` = search
+    (`q`), add (ticked `add` results) or add_group (`group` = team:<id> / bg:<id>), and is
+    re-rendered with everything kept; with JavaScript the same rows are added in place.
+    """
+
+    community: Community
+    rows: list[PickerRow] = field(default_factory=list)
+    query: str = ""
+    results: list[Member] = field(default_factory=list)
+    submission_key: uuid.UUID = field(default_factory=uuid.uuid4)
+    message: str = ""
+
+    @classmethod
+    def from_post(cls, community: Community, data: QueryDict) -> ParticipantPicker:
+        picker = cls(community=community, query=data.get("q", "").strip()[:50])
+        # A missing or garbled key gets a fresh one: that form simply cannot be deduplicated.
+        with contextlib.suppress(ValueError):
+            picker.submission_key = uuid.UUID(data.get("submission_key", ""))
+        ids = _ints(data.getlist("p"))
+        members = _members(community, ids)
+        for member_id in ids:
+            member = members.get(member_id)
+            if member is None:
+                continue  # not in this community: dropped, never shown
+            picker.rows.append(
+                PickerRow(
+                    member=member,
+                    hours=data.get(f"hours-{member_id}", "").strip(),
+                    role=data.get(f"role-{member_id}", Attendance.Role.PARTICIPANT),
+                    note=data.get(f"note-{member_id}", "").strip()[:100],
+                    present=data.get(f"present-{member_id}") is not None,
+                )
+            )
+        return picker
+
+    # Actions of the no-JavaScript path
+
+    def search(self) -> None:
+        self.results = search_members(Member.objects.filter(community=self.community), self.query)
+        if self.query and not self.results:
+            self.message = _("没有找到“%(q)s”。") % {"q": self.query}
+
+    def add(self, member_ids: list[int]) -> None:
+        self.add_members(list(_members(self.community, member_ids).values()))
+
+    def add_group(self, group: str) -> None:
+        people = group_members(self.community, group)
+        before = len(self.rows)
+        self.add_members(people)
+        self.message = _("已加入 %(count)s 人，请取消勾选缺席的人。") % {
+            "count": len(self.rows) - before
+        }
+
+    def add_members(self, members: list[Member]) -> None:
+        present = {row.member.pk for row in self.rows}
+        for member in members:
+            if member.pk not in present:
+                self.rows.append(PickerRow(member=member))
+                present.add(member.pk)
+
+    # Saving
+
+    @property
+    def present_rows(self) -> list[PickerRow]:
+        return [row for row in self.rows if row.present]
+
+    def participant_rows(self) -> list[ParticipantRow] | None:
+        """The ticked rows for the service; None (with row errors set) if a row's own
+        input is malformed."""
+        result, ok = [], True
+        for row in self.present_rows:
+            hours = None
+            if row.hours:
+                try:
+                    hours = Decimal(normalize_digits(row.hours))
+                except InvalidOperation:
+                    row.error = _("时长请填数字，如 1.5。")
+                    ok = False
+                    continue
+            result.append(
+                ParticipantRow(member_id=row.member.pk, hours=hours, role=row.role, note=row.note)
+            )
+        return result if ok else None
+
+    def show_errors(self, errors: dict[int, str]) -> None:
+        for row in self.rows:
+            if row.member.pk in errors:
+                row.error = errors[row.member.pk]
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _members(community: Community, ids: list[int]) -> dict[int, Member]:
+    if not ids:
+        return {}
+    return {
+        m.pk: m
+        for m in Member.objects.filter(community=community, pk__in=ids).select_related(
+            "household__compound"
+        )
+    }
+
+
+def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Teams and building groups for the "add a whole group" menu."""
+    teams = Team.objects.filter(community=community, is_active=True).order_by("name")
+    groups = BuildingGroup.objects.filter(community=community).order_by("name")
+    return [
+        (_("团队"), [(f"team:{t.pk}", t.name) for t in teams]),
+        (_("楼组"), [(f"bg:{g.pk}", g.name) for g in groups]),
+    ]
+
+
+def group_members(community: Community, group: str) -> list[Member]:
+    """Current residents in a team (`team:<id>`) or building group (`bg:<id>`)."""
+    kind, _sep, raw_id = group.partition(":")
+    if not raw_id.isdigit():
+        return []
+    people = Member.objects.filter(
+        community=community, is_active=True, household__status="active"
+    ).select_related("household__compound")
+    if kind == "team":
+        people = people.filter(teams__pk=int(raw_id), teams__community=community)
+    elif kind == "bg":
+        people = people.filter(household__building_group_id=int(raw_id))
+    else:
+        return []
+    return list(people.order_by("household__building", "household__room", "position"))
+
+
+class ActivityFilterForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=gettext_lazy("项目"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部项目"),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("审核"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("全部")),
+            ("pending", gettext_lazy("有待审核")),
+            ("reviewed", gettext_lazy("已审核完")),
+        ],
+    )
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.filter(community=community)
