@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from residents.models import BuildingGroup, Community, Member
 from residents.phones import normalize_digits
@@ -217,7 +217,7 @@ def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]
     teams = Team.objects.filter(community=community, is_active=True).order_by("name")
     groups = BuildingGroup.objects.filter(community=community).order_by("name")
     return [
-        (_("团队"), [(f"team:{t.pk}", t.name) for t in teams]),
+        (pgettext("menu", "团队"), [(f"team:{t.pk}", t.name) for t in teams]),
         (_("楼组"), [(f"bg:{g.pk}", g.name) for g in groups]),
     ]
 
