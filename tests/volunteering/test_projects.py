@@ -435,7 +435,14 @@ def test_the_detail_shows_the_project_its_claimants_and_recent_activities(staff_
 
     assert response.status_code == 200
     body = response.content.decode()
-    for text in ("两人一组，每周二、四晚", "郑兴友", "5-302", "在职党员", "2025年3月8日", "三月夜巡"):
+    for text in (
+        "两人一组，每周二、四晚",
+        "郑兴友",
+        "5-302",
+        "在职党员",
+        "2025年3月8日",
+        "三月夜巡",
+    ):
         assert text in body
     assert url("activity_detail", activity.pk) in body
     assert "别的项目的活动" not in body
