@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("residents.urls")),
     path("", include("volunteering.urls")),
+    path("", include("points.urls")),
 ]

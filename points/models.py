@@ -1,1 +1,271 @@
-# Point rules, the append-only ledger and standings arrive with the "Points" issue.
+"""Points: the rules that price service, and the household passbook ledger.
+
+The ledger is insert-only (a PostgreSQL trigger refuses UPDATE and DELETE); every change of
+a balance is an entry, and corrections are entries that reverse others.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from residents.models import Community, Household, Member, TenantQuerySet
+from volunteering.models import Activity, Attendance, Project, ProjectCategory
+
+
+class DateRange(Func):
+    """daterange(start, end, '[]'): a rule's days, both ends included (end may be open)."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class PointRule(models.Model):
+    """How attendance becomes points, for a project, a category or the whole community,
+    from a start date (and to an optional end date)."""
+
+    class Rounding(models.TextChoices):
+        DOWN = "down", _("舍去小数")
+        NEAREST = "nearest", _("四舍五入")
+        UP = "up", _("进一")
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="point_rules")
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_rules",
+        verbose_name=_("公益项目"),
+    )
+    category = models.ForeignKey(
+        ProjectCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_rules",
+        verbose_name=_("项目类别"),
+    )
+    starts_on = models.DateField(_("生效日期"))
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    points_per_session = models.PositiveSmallIntegerField(_("每次积分"), default=1)
+    points_per_hour = models.DecimalField(
+        _("每小时积分"), max_digits=4, decimal_places=1, default=Decimal(0)
+    )
+    rounding = models.CharField(
+        _("按小时计分的取整"), max_length=8, choices=Rounding.choices, default=Rounding.DOWN
+    )
+    organiser_bonus = models.PositiveSmallIntegerField(_("组织/带队加分"), default=0)
+    daily_cap = models.PositiveSmallIntegerField(_("每人每日上限"), null=True, blank=True)
+    monthly_cap = models.PositiveSmallIntegerField(_("每人每月上限"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("积分规则")
+        verbose_name_plural = pgettext_lazy("plural", "积分规则")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=True) | Q(category__isnull=True),
+                name="points_pointrule_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="points_pointrule_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_per_hour__gte=0),
+                name="points_pointrule_hourly_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_per_session__gt=0) | Q(points_per_hour__gt=0),
+                name="points_pointrule_gives_points",
+            ),
+            # One rule in force per scope and day, so "the rule in force" is never ambiguous.
+            ExclusionConstraint(
+                name="points_pointrule_no_overlap",
+                expressions=[
+                    ("community", RangeOperators.EQUAL),
+                    (Coalesce("project", 0), RangeOperators.EQUAL),
+                    (Coalesce("category", 0), RangeOperators.EQUAL),
+                    (
+                        DateRange("starts_on", "ends_on", models.Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_label} · {self.starts_on:%Y-%m-%d}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.project_id:
+            return str(self.project)
+        if self.category_id:
+            return str(self.category)
+        return str(_("全居民区默认"))
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class Account(models.Model):
+    """A household's passbook: the stored balance, changed only with a ledger entry."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    household = models.OneToOneField(
+        Household, on_delete=models.PROTECT, related_name="account", verbose_name=_("户")
+    )
+    balance = models.IntegerField(_("积分余额"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("存折账户")
+        verbose_name_plural = pgettext_lazy("plural", "存折账户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0), name="points_account_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household.passbook_number}: {self.balance}"
+
+
+class LedgerQuerySet(TenantQuerySet):
+    def for_household(self, household: Household) -> LedgerQuerySet:
+        return self.filter(account__household=household)
+
+
+class LedgerEntry(models.Model):
+    """One line of the passbook. Insert-only: never updated, never deleted."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("服务积分")
+        REDEEM = "redeem", _("兑换")
+        ADJUST = "adjust", _("调整")
+        REVERSE = "reverse", _("冲正")
+
+    class Stream(models.TextChoices):
+        VALUE_ADDED = "value_added", _("增值分")
+        BASE = "base", _("基础分")
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户")
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    amount = models.IntegerField(_("积分"))
+    balance_after = models.IntegerField(_("余额"))
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("居民"),
+    )
+    # Base points (基础分) or value-added (增值分), fixed when posted for the standings.
+    stream = models.CharField(
+        _("积分类别"), max_length=12, choices=Stream.choices, default=Stream.VALUE_ADDED
+    )
+    attendance = models.ForeignKey(
+        Attendance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+    )
+    activity = models.ForeignKey(
+        Activity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("活动"),
+    )
+    rule = models.ForeignKey(
+        PointRule, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    # How the amount was worked out, in words, as it was when posted (rules may change).
+    calculation = models.CharField(_("计算方式"), max_length=200, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("冲正的记录"),
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    # The date the points belong to (the activity's date for earned points).
+    occurred_on = models.DateField(_("日期"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("经办人"),
+    )
+    created_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("积分明细")
+        verbose_name_plural = pgettext_lazy("plural", "积分明细")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="points_ledgerentry_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="points_ledgerentry_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="earn") | Q(amount__gt=0, attendance__isnull=False),
+                name="points_ledgerentry_earn_from_attendance",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="redeem") | Q(amount__lt=0),
+                name="points_ledgerentry_redeem_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reverse") | Q(reverses__isnull=False),
+                name="points_ledgerentry_reverse_names_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["adjust", "reverse"]) | ~Q(reason=""),
+                name="points_ledgerentry_correction_has_reason",
+            ),
+            # An attendance earns at most once, however often or concurrently it is approved.
+            models.UniqueConstraint(
+                fields=["attendance"],
+                condition=Q(kind="earn"),
+                name="points_ledgerentry_attendance_earns_once",
+            ),
+        ]
+        indexes = [
+            # The household's passbook page: newest first, keyset-paginated by id.
+            models.Index(fields=["account", "-id"], name="points_entry_account_id"),
+            # Standings: one community's entries in a period.
+            models.Index(fields=["community", "occurred_on"], name="points_entry_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:+d}"

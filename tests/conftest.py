@@ -1,10 +1,22 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from residents.models import StaffMembership
 from tests.factories import CommunityFactory, StaffMembershipFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Transactional tests empty every table with TRUNCATE between tests; the ledger refuses
+    TRUNCATE unless the database allows it, which only this throw-away database does."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET passbook.allow_truncate = on')
+        connection.close()  # new sessions pick the setting up
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Volunteering demo data for the demo communities of residents.demo: the project menu
-(5 categories and 26 projects at 山鑫阳光城), teams grown inside building groups, project
-claims by party members (in-service party members claim at about 72.5%, as in 江川) and
-about six months of past activities with their attendance, all waiting for review.
+(5 categories and 26 projects at 山鑫阳光城, plus a party members' base-points category,
+党员基础分, for dues paid and meetings attended), teams grown inside building groups,
+project claims by party members (in-service party members claim at about 72.5%, as in
+江川) and twelve months of past activities with their attendance, waiting for review
+(points.demo approves most of it; a few records are already not approved here).
 
 `residents`' seed_demo command calls `seed_demo` below after the register is seeded. A
 community that already has projects or teams is left alone, so running it again changes
@@ -36,12 +38,13 @@ from volunteering.models import (
 )
 
 DEMO_SEED = 20261122
-WINDOW_DAYS = 182  # activities from about six months ago up to yesterday
+WINDOW_DAYS = 365  # activities from a year ago up to yesterday
 IN_SERVICE_CLAIM_RATE = 0.725  # 江川: 2,638 of 3,641 reporting in-service party members
 OTHER_PARTY_CLAIM_RATE = 0.40
 SHORTER_HOURS_SHARE = 0.06  # attendance rows a bit shorter than the activity (left early)
 REJECTED_SHARE = 0.03
 REJECTION_REASONS = ("当天未到场", "当天未到场", "中途离开，未完成服务", "重复登记")
+DUES_ON_TIME_SHARE = 0.93  # party members who pay their quarterly dues on time
 PARTY_ORGANISER = "居民区党总支"
 COMMITTEE = "居委会"
 
@@ -61,6 +64,7 @@ class ProjectSpec:
 class CategorySpec:
     name: str
     projects: tuple[ProjectSpec, ...]
+    is_base_points: bool = False  # 党员基础分: dues and meetings, apart from 增值分
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,15 @@ class TeamSpec:
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """Activities of one kind: every `every_weeks` weeks on `weekday`, or `count` times."""
+    """Activities of one kind: every `every_weeks` weeks on `weekday`, on `day_of_month`
+    of every `every_months`-th month (months divisible by it; a weekend moves to the
+    nearest weekday), or `count` times."""
 
     project: str
-    title: str  # may use {month} and {group}
-    kind: str  # "team", "group" (a building group's residents), "residents", "claimers"
+    title: str  # may use {month}, {quarter} and {group}
+    # "team", "group" (a building group's residents), "residents", "claimers", "party"
+    # (party members) or "dues" (party members whose quarterly dues fall due that month)
+    kind: str
     start: str
     end: str
     place: str = ""
@@ -86,6 +94,8 @@ class SeriesSpec:
     every_weeks: int = 0
     weekday: int = 0  # Monday = 0
     count: int = 0
+    day_of_month: int = 0
+    every_months: int = 1
     specialty: str = ""
     until_days_ago: int = 1  # the last possible date, e.g. for a project retired since
 
@@ -105,6 +115,8 @@ def _p(name: str, hours: str, description: str, *, active: bool = True) -> Proje
 
 
 POSTS = ("议事岗", "治理岗", "奉献岗", "监督岗")
+BASE_CATEGORY = "党员基础分"
+PARTY_SERVICE_CENTRE = "居民区党群服务站"
 NOT_CLAIMED = ("合唱排练", "舞蹈排练", "文艺演出")  # team practice and shows, not offers of help
 
 SHANXIN_CENTRE = "山鑫阳光城社区活动中心"
@@ -163,6 +175,15 @@ SHANXIN_PLAN = VolunteeringPlan(
                 _p("奉献岗", "2.0", "认领微心愿，为困难居民办实事。"),
                 _p("监督岗", "2.0", "监督小区维修资金使用和物业服务。"),
             ),
+        ),
+        CategorySpec(
+            BASE_CATEGORY,
+            (
+                _p("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
+                _p("参加组织生活（三会一课）", "2.0", "参加支部党员大会、党小组会和党课。"),
+                _p("参加主题党日", "2.0", "参加每月主题党日活动。"),
+            ),
+            is_base_points=True,
         ),
     ),
     teams=(
@@ -314,7 +335,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             f"{SHANXIN_CENTRE}多功能厅",
             (20, 40),
             team="合唱队",
-            count=2,
+            count=3,
         ),
         SeriesSpec(
             "摄影记录",
@@ -348,7 +369,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "11:30",
             "二期门卫室旁",
             (4, 6),
-            count=2,
+            count=4,
             specialty="维修家电",
         ),
         SeriesSpec(
@@ -359,7 +380,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "11:00",
             "小区主出入口",
             (4, 10),
-            count=2,
+            count=4,
         ),
         SeriesSpec(
             "车辆停放劝导",
@@ -369,7 +390,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "09:00",
             "一期、二期车棚",
             (4, 8),
-            count=2,
+            count=3,
         ),
         SeriesSpec(
             "义务安保",
@@ -380,7 +401,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "小区各出入口",
             (10, 20),
             team="巡逻队",
-            count=1,
+            count=2,
         ),
         SeriesSpec(
             "法律咨询",
@@ -390,7 +411,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "16:00",
             "居委会办公室",
             (4, 5),
-            count=1,
+            count=2,
             specialty="法律咨询",
         ),
         SeriesSpec(
@@ -401,7 +422,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "15:30",
             "居委会会议室",
             (4, 5),
-            count=1,
+            count=2,
             specialty="心理疏导",
         ),
         SeriesSpec(
@@ -412,7 +433,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "11:00",
             f"{SHANXIN_CENTRE}门口",
             (6, 12),
-            count=1,
+            count=2,
         ),
         SeriesSpec(
             "议事岗",
@@ -433,7 +454,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "11:00",
             "三期各楼栋",
             (5, 12),
-            count=1,
+            count=2,
         ),
         SeriesSpec(
             "奉献岗",
@@ -443,7 +464,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "16:00",
             "困难家庭家中",
             (4, 10),
-            count=1,
+            count=3,
         ),
         SeriesSpec(
             "监督岗",
@@ -453,7 +474,7 @@ SHANXIN_PLAN = VolunteeringPlan(
             "20:30",
             "居委会会议室",
             (4, 8),
-            count=1,
+            count=2,
         ),
         SeriesSpec(
             "读书会",
@@ -463,8 +484,38 @@ SHANXIN_PLAN = VolunteeringPlan(
             "15:30",
             f"{SHANXIN_CENTRE}阅览室",
             (5, 10),
-            count=2,
+            count=4,
             until_days_ago=120,
+        ),
+        SeriesSpec(
+            "按时交纳党费",
+            "{month}月党费按时交纳",
+            "dues",
+            "09:00",
+            "09:30",
+            PARTY_SERVICE_CENTRE,
+            day_of_month=10,
+        ),
+        SeriesSpec(
+            "参加主题党日",
+            "{month}月主题党日",
+            "party",
+            "09:00",
+            "11:00",
+            f"{SHANXIN_CENTRE}多功能厅",
+            (100, 180),
+            day_of_month=20,
+        ),
+        SeriesSpec(
+            "参加组织生活（三会一课）",
+            "第{quarter}季度支部党员大会暨党课",
+            "party",
+            "14:00",
+            "16:00",
+            f"{SHANXIN_CENTRE}多功能厅",
+            (150, 260),
+            day_of_month=25,
+            every_months=3,
         ),
     ),
 )
@@ -496,6 +547,14 @@ QIHE3_PLAN = VolunteeringPlan(
                 _p("垃圾分类值守", "2.0", "定时定点值守，指导分类投放。"),
                 _p("绿化养护", "2.0", "修剪绿化、清理落叶。"),
             ),
+        ),
+        CategorySpec(
+            BASE_CATEGORY,
+            (
+                _p("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
+                _p("参加主题党日", "2.0", "参加每月主题党日活动。"),
+            ),
+            is_base_points=True,
         ),
     ),
     teams=(
@@ -535,10 +594,10 @@ QIHE3_PLAN = VolunteeringPlan(
             "10:30",
             "齐河新村睦邻点",
             (4, 6),
-            count=2,
+            count=3,
             specialty="量血压",
         ),
-        SeriesSpec("楼道清洁", "{group}楼道清洁", "group", "08:00", "09:30", size=(4, 10), count=2),
+        SeriesSpec("楼道清洁", "{group}楼道清洁", "group", "08:00", "09:30", size=(4, 10), count=4),
         SeriesSpec(
             "助老服务",
             "重阳节走访独居老人",
@@ -548,6 +607,25 @@ QIHE3_PLAN = VolunteeringPlan(
             "独居老人家中",
             (4, 8),
             count=1,
+        ),
+        SeriesSpec(
+            "按时交纳党费",
+            "{month}月党费按时交纳",
+            "dues",
+            "09:00",
+            "09:30",
+            "齐河新村睦邻点",
+            day_of_month=10,
+        ),
+        SeriesSpec(
+            "参加主题党日",
+            "{month}月主题党日",
+            "party",
+            "09:00",
+            "11:00",
+            "齐河新村睦邻点",
+            (8, 16),
+            day_of_month=20,
         ),
     ),
 )
@@ -706,6 +784,9 @@ class _Builder:
     teams: dict[str, Team] = field(default_factory=dict)
     team_members: dict[str, list[Person]] = field(default_factory=dict)
     claims: list[ProjectClaim] = field(default_factory=list)
+    dues_month: dict[int, int] = field(default_factory=dict)  # member -> month of quarter
+    base_projects: set[str] = field(default_factory=set)
+    now: datetime.datetime = field(default_factory=timezone.now)  # when the few were rejected
 
     @property
     def first_day(self) -> datetime.date:
@@ -717,7 +798,12 @@ class _Builder:
 
     def menu(self) -> None:
         categories = ProjectCategory.objects.bulk_create(
-            ProjectCategory(community=self.community, name=spec.name, position=i)
+            ProjectCategory(
+                community=self.community,
+                name=spec.name,
+                position=i,
+                is_base_points=spec.is_base_points,
+            )
             for i, spec in enumerate(self.plan.categories, start=1)
         )
         projects = Project.objects.bulk_create(
@@ -734,6 +820,9 @@ class _Builder:
             for j, p in enumerate(spec.projects, start=1)
         )
         self.projects = {p.name: p for p in projects}
+        self.base_projects = {
+            p.name for spec in self.plan.categories if spec.is_base_points for p in spec.projects
+        }
 
     def make_teams(self) -> None:
         by_group: dict[int | None, list[Person]] = {}
@@ -781,7 +870,11 @@ class _Builder:
         first = datetime.date(self.today.year, 1, 1)
         if first >= self.yesterday:
             first = self.yesterday - datetime.timedelta(days=90)
-        active = [p for p in self.projects.values() if p.is_active and p.name not in NOT_CLAIMED]
+        active = [
+            p
+            for p in self.projects.values()
+            if p.is_active and p.name not in NOT_CLAIMED and p.name not in self.base_projects
+        ]
         posts = [p for p in active if p.name in POSTS]
         in_service = [p for p in self.people if p.is_in_service]
         others = [p for p in self.people if p.is_party_member and not p.is_in_service]
@@ -824,6 +917,17 @@ class _Builder:
 
     def dates(self, spec: SeriesSpec) -> list[datetime.date]:
         last = self.today - datetime.timedelta(days=max(spec.until_days_ago, 1))
+        if spec.day_of_month:
+            dates, month = [], self.first_day.replace(day=1)
+            while month <= last:
+                if month.month % spec.every_months == 0:
+                    day = month.replace(day=spec.day_of_month)
+                    if day.weekday() >= 5:  # Saturday to Friday, Sunday to Monday
+                        day += datetime.timedelta(days=-1 if day.weekday() == 5 else 1)
+                    if self.first_day <= day <= last:
+                        dates.append(day)
+                month = (month + datetime.timedelta(days=32)).replace(day=1)
+            return dates
         if spec.count:
             span = (last - self.first_day).days + 1
             days = sorted(self.rng.sample(range(span), min(spec.count, span)))
@@ -839,10 +943,30 @@ class _Builder:
         return dates
 
     def participants(
-        self, spec: SeriesSpec, project: Project
+        self, spec: SeriesSpec, project: Project, day: datetime.date
     ) -> tuple[list[Person], set[int], str, str]:
         """Who took part, who led, the organiser and the building group's name."""
+        if spec.kind == "dues":
+            # Each party member pays once a quarter, in their own month of the quarter.
+            party = [p for p in self.people if p.is_party_member]
+            for person in party:
+                self.dues_month.setdefault(person.id, self.rng.randrange(3))
+            paid = [
+                p
+                for p in party
+                if self.dues_month[p.id] == (day.month - 1) % 3
+                and self.rng.random() < DUES_ON_TIME_SHARE
+            ]
+            return paid, set(), PARTY_ORGANISER, ""
         size = self.rng.randint(*spec.size)
+        if spec.kind == "party":
+            party = [p for p in self.people if p.is_party_member]
+
+            def weight(p: Person) -> float:
+                # Retired members come more often than those at work; the very old less.
+                return (1.0 if p.is_in_service else 2.0) * (0.4 if p.age >= 80 else 1.0)
+
+            return _pick(self.rng, party, size, weight), set(), PARTY_ORGANISER, ""
         if spec.kind == "team" and spec.team in self.team_members:
             members = self.team_members[spec.team]
             leader = members[0]
@@ -871,14 +995,16 @@ class _Builder:
 
         return _pick(self.rng, self.people, size, weight), set(), COMMITTEE, ""
 
-    def activities(self) -> tuple[int, int]:
+    def activities(self) -> tuple[int, int, int]:
+        """Activities and attendance of every series; returns the numbers of activities,
+        of those in the base-points category, and of attendance records."""
         activities, attendances = [], []
         for spec in self.plan.series:
             project = self.projects[spec.project]
             start, end = _time(spec.start), _time(spec.end)
             hours = _hours(start, end)
             for day in self.dates(spec):
-                people, leaders, organiser, group = self.participants(spec, project)
+                people, leaders, organiser, group = self.participants(spec, project, day)
                 if not people:
                     continue
                 place = spec.place
@@ -888,7 +1014,9 @@ class _Builder:
                 activity = Activity(
                     community=self.community,
                     project=project,
-                    title=spec.title.format(month=day.month, group=group),
+                    title=spec.title.format(
+                        month=day.month, quarter=(day.month - 1) // 3 + 1, group=group
+                    ),
                     date=day,
                     start_time=start,
                     end_time=end,
@@ -899,16 +1027,22 @@ class _Builder:
                     created_by=self.user,
                 )
                 activities.append(activity)
-                attendances += [self.attendance(activity, person, leaders) for person in people]
+                attendances += [
+                    self.attendance(activity, person, leaders, spec.kind != "dues")
+                    for person in people
+                ]
         Activity.objects.bulk_create(activities, batch_size=1000)
         Attendance.objects.bulk_create(attendances, batch_size=2000)
-        return len(activities), len(attendances)
+        base = sum(a.project.name in self.base_projects for a in activities)
+        return len(activities), base, len(attendances)
 
-    def attendance(self, activity: Activity, person: Person, leaders: set[int]) -> Attendance:
+    def attendance(
+        self, activity: Activity, person: Person, leaders: set[int], may_reject: bool = True
+    ) -> Attendance:
         hours, note = activity.hours, ""
         if hours > 1 and self.rng.random() < SHORTER_HOURS_SHARE:
             hours, note = hours - Decimal("0.5"), "提前离开"
-        rejected = self.rng.random() < REJECTED_SHARE
+        rejected = may_reject and self.rng.random() < REJECTED_SHARE
         return Attendance(
             community=self.community,
             activity=activity,
@@ -918,6 +1052,8 @@ class _Builder:
             note=note,
             status=Attendance.Status.REJECTED if rejected else Attendance.Status.PENDING,
             rejection_reason=self.rng.choice(REJECTION_REASONS) if rejected else "",
+            reviewed_by=self.user if rejected else None,
+            reviewed_at=self.now if rejected else None,
             recorded_by=self.user,
         )
 
@@ -953,13 +1089,16 @@ def seed_community(plan: VolunteeringPlan, community: Community) -> str:
     builder.menu()
     builder.make_teams()
     builder.make_claims()
-    activities, attendances = builder.activities()
-    retired = sum(not p.is_active for p in builder.projects.values())
+    activities, base_activities, attendances = builder.activities()
+    welfare = [p for name, p in builder.projects.items() if name not in builder.base_projects]
+    retired = sum(not p.is_active for p in welfare)
+    base = len(builder.projects) - len(welfare)
     return prefix + (
-        f"项目类别 {len(plan.categories)} 个、公益项目 {len(builder.projects)} 个"
-        f"（停用 {retired} 个）、团队 {len(builder.teams)} 支、"
+        f"项目类别 {len(plan.categories)} 个、公益项目 {len(welfare)} 个"
+        f"（停用 {retired} 个）、党员基础分项目 {base} 个、团队 {len(builder.teams)} 支、"
         f"认领 {len(builder.claims)} 条（在职党员认领率 {_claim_rate(builder)}）、"
-        f"活动 {activities} 场、参与记录 {attendances} 条"
+        f"活动 {activities} 场（其中党员基础分 {base_activities} 场）、"
+        f"参与记录 {attendances} 条"
     )
 
 

@@ -27,6 +27,9 @@ class ProjectCategory(models.Model):
     )
     name = models.CharField(_("类别名称"), max_length=50)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Party members' base points (基础分: dues paid, meetings attended) are projects in a
+    # category marked here, so standings can show base and value-added points apart.
+    is_base_points = models.BooleanField(_("党员基础分类别"), default=False)
 
     objects = TenantQuerySet.as_manager()
 
@@ -264,6 +267,15 @@ class Attendance(models.Model):
         _("审核状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     rejection_reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

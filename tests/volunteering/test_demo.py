@@ -1,5 +1,7 @@
 """The volunteering part of `manage.py seed_demo` (volunteering.demo)."""
 
+import datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -44,6 +46,12 @@ def seed() -> str:
     return out.getvalue()
 
 
+def seed_volunteering_only() -> None:
+    """The register and volunteering.demo, without the points app's review of it."""
+    report = residents_demo.seed_demo(households=HOUSEHOLDS)
+    demo.seed_demo(communities={s.community.slug: s.community for s in report.communities})
+
+
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in VOLUNTEERING_MODELS}
 
@@ -53,15 +61,28 @@ def test_seed_demo_builds_the_project_menu_teams_and_claims():
     output = seed()
 
     shanxin = Community.objects.get(slug="shanxin")
-    assert ProjectCategory.objects.filter(community=shanxin).count() == 5
-    projects = Project.objects.filter(community=shanxin)
+    categories = ProjectCategory.objects.filter(community=shanxin)
+    # 5 categories and 26 projects of public welfare, and the party members' base points.
+    assert categories.filter(is_base_points=False).count() == 5
+    assert list(categories.filter(is_base_points=True).values_list("name", flat=True)) == [
+        demo.BASE_CATEGORY
+    ]
+    projects = Project.objects.filter(community=shanxin, category__is_base_points=False)
     assert projects.count() == 26
     assert 1 <= projects.filter(is_active=False).count() <= 2
     assert set(demo.POSTS) <= set(
         projects.filter(category__name="党建议事").values_list("name", flat=True)
     )
+    base = Project.objects.filter(community=shanxin, category__is_base_points=True)
+    assert {"按时交纳党费", "参加组织生活（三会一课）", "参加主题党日"} == set(
+        base.values_list("name", flat=True)
+    )
+    assert ProjectCategory.objects.filter(community__slug="qihe3", is_base_points=True).exists()
     assert Project.objects.filter(community__slug="qihe3").exists()
-    assert "山鑫阳光城居民区：项目类别 5 个、公益项目 26 个（停用 2 个）、团队 7 支" in output
+    assert (
+        "山鑫阳光城居民区：项目类别 6 个、公益项目 26 个（停用 2 个）、党员基础分项目 3 个、"
+        "团队 7 支"
+    ) in output
 
     teams = Team.objects.filter(community=shanxin).annotate(size=Count("memberships"))
     assert {team.name for team in teams} == {spec.name for spec in demo.SHANXIN_PLAN.teams}
@@ -81,17 +102,23 @@ def test_seed_demo_builds_the_project_menu_teams_and_claims():
     assert {row["n"] for row in claims_per_member} <= {1, 2, 3}
     assert not ProjectClaim.objects.filter(claimed_on__gte=today).exists()
     assert not ProjectClaim.objects.filter(member__is_party_member=False).exists()
+    assert not ProjectClaim.objects.filter(project__category__is_base_points=True).exists()
 
 
 @pytest.mark.django_db
 def test_seeded_activities_lie_in_the_past_with_consistent_hours_and_attendance():
-    seed()
+    seed_volunteering_only()
     today = timezone.localdate()
 
     activities = Activity.objects.all()
-    assert 80 <= activities.filter(community__slug="shanxin").count() <= 160
-    assert 8 <= activities.filter(community__slug="qihe3").count() <= 25
+    assert 200 <= activities.filter(community__slug="shanxin").count() <= 320
+    assert 30 <= activities.filter(community__slug="qihe3").count() <= 70
     assert not activities.filter(date__gte=today).exists()
+    # A year of activities, up to yesterday.
+    first = today - datetime.timedelta(days=demo.WINDOW_DAYS)
+    assert not activities.filter(date__lt=first).exists()
+    assert activities.filter(date__lt=first + datetime.timedelta(days=31)).exists()
+    assert activities.filter(date__gte=today - datetime.timedelta(days=14)).exists()
     for activity in activities:
         start, end = activity.start_time, activity.end_time
         minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
@@ -101,7 +128,8 @@ def test_seeded_activities_lie_in_the_past_with_consistent_hours_and_attendance(
     assert activities.values("submission_key").distinct().count() == activities.count()
 
     attendance = Attendance.objects.all()
-    sizes = activities.annotate(n=Count("attendances")).values_list("n", flat=True)
+    welfare = activities.filter(project__category__is_base_points=False)
+    sizes = welfare.annotate(n=Count("attendances")).values_list("n", flat=True)
     assert min(sizes) >= 4 and max(sizes) <= 40
     assert not attendance.filter(hours__lte=0).exists()
     assert not attendance.filter(hours__gt=24).exists()
@@ -113,6 +141,10 @@ def test_seeded_activities_lie_in_the_past_with_consistent_hours_and_attendance(
     rejected = attendance.filter(status=Attendance.Status.REJECTED)
     assert rejected.count() < attendance.count() * 0.1
     assert not rejected.filter(rejection_reason="").exists()
+    assert not rejected.filter(reviewed_by=None).exists()
+    assert not attendance.filter(
+        status=Attendance.Status.PENDING, reviewed_by__isnull=False
+    ).exists()
     assert not attendance.filter(member__is_active=False).exists()
     assert attendance.filter(role=Attendance.Role.ORGANISER).exists()
     # Team activities are attended by the team's members, led by its leader.
@@ -122,6 +154,34 @@ def test_seeded_activities_lie_in_the_past_with_consistent_hours_and_attendance(
         assert {a.member_id for a in activity.attendances.all()} <= members
         organisers = [a.member_id for a in activity.attendances.all() if a.role == "organiser"]
         assert organisers == [team.leader_id]
+
+
+@pytest.mark.django_db
+def test_base_points_activities_are_monthly_and_attended_by_party_members():
+    seed_volunteering_only()
+    shanxin = Community.objects.get(slug="shanxin")
+
+    base = Activity.objects.filter(project__category__is_base_points=True)
+    assert not Attendance.objects.filter(activity__in=base, member__is_party_member=False).exists()
+    assert set(base.values_list("organiser", flat=True)) == {demo.PARTY_ORGANISER}
+    for name in ("按时交纳党费", "参加主题党日"):
+        dates = base.filter(community=shanxin, project__name=name).values_list("date", flat=True)
+        months = [(d.year, d.month) for d in dates]
+        assert 11 <= len(months) == len(set(months)) <= 13  # one a month
+    dues = base.filter(project__name="按时交纳党费")
+    assert set(dues.values_list("hours", flat=True)) == {Decimal("0.5")}
+    assert all(a.title.endswith("月党费按时交纳") for a in dues)
+    # Dues are paid once a quarter: nobody pays in two months of the same quarter.
+    paid = Attendance.objects.filter(activity__in=dues).values_list(
+        "activity__community", "member", "activity__date"
+    )
+    quarters = [(c, m, d.year, (d.month - 1) // 3) for c, m, d in paid]
+    assert len(quarters) == len(set(quarters))
+    assert not Attendance.objects.filter(
+        activity__in=dues, status=Attendance.Status.REJECTED
+    ).exists()
+    meetings = base.filter(community=shanxin, project__name="参加组织生活（三会一课）")
+    assert 3 <= meetings.count() <= 5  # quarterly
 
 
 @pytest.mark.django_db

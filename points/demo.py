@@ -1,0 +1,315 @@
+"""Points demo data for the demo communities: point rules (one of them changed at mid-year,
+so the rules have a history), and the review of the volunteering demo's attendance.
+
+Everything is posted through points.services, as staff would: attendance of activities
+older than two weeks is approved month by month (a few records are not approved), a few
+approvals are undone again (reversing entries), and an admin carries over the points of
+some paper passbooks (adjustments). The last two weeks stay in the review queue.
+
+`residents`' seed_demo command calls `seed_demo` below after volunteering.demo. A community
+that already has point rules is left alone, so running it again changes nothing, and a
+database seeded before this app existed gains its points data. Choices come from a
+fixed-seed `random.Random` over the records in a fixed order.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from points import services
+from points.models import LedgerEntry, PointRule
+from residents.models import Community, Household, StaffMembership
+from volunteering.models import Activity, Attendance, Project, ProjectCategory
+
+DEMO_SEED = 20261123
+REVIEW_LAG_DAYS = 14  # attendance of the last two weeks still waits in the review queue
+EXTRA_REJECTED_SHARE = 0.004  # not approved at review, on top of volunteering.demo's few
+UNDONE_SHARE = 0.005  # approvals taken back later, with a reversing entry
+REJECTION_REASONS = ("签到表上没有本人签名", "当天请假，误登记", "与同时段另一场活动重复")
+UNDO_REASONS = ("重复登记", "重复登记", "误登记，本人当天未参加", "活动登记有误")
+TRANSFER_REASON = "纸质存折积分转入"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule for a project (`project`), a category (`category`) or, with neither, the
+    whole community. `period` is "all", "before" or "from" the plan's change date."""
+
+    points_per_session: int
+    note: str
+    project: str = ""
+    category: str = ""
+    points_per_hour: str = "0"
+    organiser_bonus: int = 0
+    daily_cap: int | None = None
+    period: str = "all"
+
+
+@dataclass(frozen=True)
+class PointsPlan:
+    slug: str
+    seed: int
+    admin_username: str
+    staff_username: str
+    rules: tuple[RuleSpec, ...]
+    transfers: int  # paper passbooks carried over
+    transfer_points: tuple[int, int]
+
+
+BASE_CATEGORY = "党员基础分"
+
+PLANS = {
+    plan.slug: plan
+    for plan in (
+        PointsPlan(
+            slug="shanxin",
+            seed=DEMO_SEED,
+            admin_username="sx_admin",
+            staff_username="sx_staff",
+            rules=(
+                RuleSpec(1, "参加一次志愿服务记 1 分"),
+                RuleSpec(
+                    1,
+                    "每次 1 分，另按服务时长每小时 1 分（不足 1 小时不计）",
+                    project="义诊量血压",
+                    points_per_hour="1",
+                ),
+                RuleSpec(
+                    1,
+                    "每次 1 分，带队加 1 分，每人每天最多 2 分",
+                    project="安全巡逻",
+                    organiser_bonus=1,
+                    daily_cap=2,
+                ),
+                RuleSpec(2, "党员基础分：每次 2 分", category=BASE_CATEGORY),
+                RuleSpec(1, "每次 1 分", project="助老送餐", period="before"),
+                RuleSpec(2, "下半年送餐人手紧张，每次改为 2 分", project="助老送餐", period="from"),
+            ),
+            transfers=12,
+            transfer_points=(8, 60),
+        ),
+        PointsPlan(
+            slug="qihe3",
+            seed=DEMO_SEED + 1,
+            admin_username="qh_admin",
+            staff_username="qh_staff",
+            rules=(
+                RuleSpec(1, "服务卡上一个章记 1 分"),
+                RuleSpec(2, "党员基础分：每次 2 分", category=BASE_CATEGORY),
+            ),
+            transfers=3,
+            transfer_points=(5, 30),
+        ),
+    )
+}
+
+
+def _user(community: Community, username: str) -> AbstractBaseUser | None:
+    """The named demo user if it works here, else the community's first staff user."""
+    user = (
+        get_user_model()
+        .objects.filter(username=username, memberships__community=community, is_active=True)
+        .first()
+    )
+    if user is None:
+        membership = (
+            StaffMembership.objects.filter(community=community, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        user = membership.user if membership else None
+    return user
+
+
+def _change_date(first: datetime.date, last: datetime.date) -> datetime.date:
+    """Mid-year (1 July) of the year in the middle of the activities, kept inside them."""
+    middle = first + (last - first) / 2
+    change = datetime.date(middle.year, 7, 1)
+    return min(max(change, first + datetime.timedelta(days=1)), last)
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+@dataclass
+class _Seeder:
+    plan: PointsPlan
+    community: Community
+    admin: AbstractBaseUser
+    staff: AbstractBaseUser
+    today: datetime.date
+    rng: random.Random
+
+    def rules(self) -> tuple[list[PointRule], datetime.date]:
+        """The plan's rules from the first day of the month of the first activity; returns
+        them and that day (the electronic passbook's first day)."""
+        dates = Activity.objects.filter(community=self.community).aggregate(first=Min("date"))
+        first_activity = dates["first"] or self.today - datetime.timedelta(days=365)
+        starts_on = _month(first_activity)
+        change = _change_date(starts_on, self.today)
+        projects = {p.name: p for p in Project.objects.filter(community=self.community)}
+        categories = {c.name: c for c in ProjectCategory.objects.filter(community=self.community)}
+        rules = []
+        for spec in self.plan.rules:
+            project = projects.get(spec.project) if spec.project else None
+            category = categories.get(spec.category) if spec.category else None
+            if (spec.project and project is None) or (spec.category and category is None):
+                continue  # a menu seeded before this project or category existed
+            rules.append(
+                PointRule(
+                    community=self.community,
+                    project=project,
+                    category=category,
+                    starts_on=change if spec.period == "from" else starts_on,
+                    ends_on=change - datetime.timedelta(days=1)
+                    if spec.period == "before"
+                    else None,
+                    points_per_session=spec.points_per_session,
+                    points_per_hour=Decimal(spec.points_per_hour),
+                    rounding=PointRule.Rounding.DOWN,
+                    organiser_bonus=spec.organiser_bonus,
+                    daily_cap=spec.daily_cap,
+                    note=spec.note,
+                    created_by=self.admin,
+                )
+            )
+        return PointRule.objects.bulk_create(rules), starts_on
+
+    def transfers(self, on: datetime.date) -> int:
+        """Points of some paper passbooks carried over on the first day (by the admin)."""
+        volunteers = sorted(
+            set(
+                Attendance.objects.filter(
+                    community=self.community, member__household__status=Household.Status.ACTIVE
+                ).values_list("member__household_id", flat=True)
+            )
+        )
+        chosen = self.rng.sample(volunteers, min(self.plan.transfers, len(volunteers)))
+        households = Household.objects.in_bulk(sorted(chosen))
+        for household_id in sorted(chosen):
+            services.adjust(
+                household=households[household_id],
+                amount=self.rng.randint(*self.plan.transfer_points),
+                reason=TRANSFER_REASON,
+                by=self.admin,
+                on=on,
+            )
+        return len(chosen)
+
+    def review(self) -> None:
+        """Approve, month by month, all pending attendance of activities older than two
+        weeks, after turning down a few of them."""
+        cutoff = self.today - datetime.timedelta(days=REVIEW_LAG_DAYS)
+        rows = (
+            Attendance.objects.filter(
+                community=self.community,
+                status=Attendance.Status.PENDING,
+                activity__date__lte=cutoff,
+            )
+            .order_by("activity__date", "activity__title", "member_id")
+            .values_list("pk", "activity__date", "activity__project__category__is_base_points")
+        )
+        months: dict[datetime.date, list[tuple[int, bool]]] = {}
+        for pk, day, is_base in rows:
+            months.setdefault(_month(day), []).append((pk, is_base))
+        for records in months.values():
+            # Dues paid and meetings attended come from the party branch's own lists.
+            welfare = [pk for pk, is_base in records if not is_base]
+            turned_down = set(self.rng.sample(welfare, round(len(welfare) * EXTRA_REJECTED_SHARE)))
+            for pk in sorted(turned_down):
+                services.reject(
+                    community=self.community,
+                    attendance_ids=[pk],
+                    reason=self.rng.choice(REJECTION_REASONS),
+                    by=self.staff,
+                )
+            services.approve(
+                community=self.community,
+                attendance_ids=[pk for pk, _ in records if pk not in turned_down],
+                by=self.staff,
+            )
+
+    def undo(self) -> int:
+        """Take back a few approvals (about 0.5% of them), as staff do when a record of
+        volunteer service turns out to be wrong; the party branch's lists are left as they are."""
+        earned = list(
+            LedgerEntry.objects.filter(community=self.community, kind=LedgerEntry.Kind.EARN)
+            .order_by("occurred_on", "attendance__activity__title", "member_id")
+            .values_list("attendance_id", "stream")
+        )
+        welfare = [pk for pk, stream in earned if stream == LedgerEntry.Stream.VALUE_ADDED]
+        chosen = self.rng.sample(welfare, min(round(len(earned) * UNDONE_SHARE), len(welfare)))
+        attendances = Attendance.objects.in_bulk(chosen)
+        for pk in sorted(chosen):
+            services.undo_approval(
+                attendance=attendances[pk], reason=self.rng.choice(UNDO_REASONS), by=self.staff
+            )
+        return len(chosen)
+
+
+def _summary(community: Community, rules: int) -> str:
+    entries = LedgerEntry.objects.filter(community=community)
+    totals = entries.aggregate(
+        earned=Sum("amount", filter=Q(kind=LedgerEntry.Kind.EARN)),
+        base=Sum(
+            "amount",
+            filter=Q(stream=LedgerEntry.Stream.BASE, kind__in=["earn", "reverse"]),
+        ),
+        total=Sum("amount"),
+    )
+    attendance = Attendance.objects.filter(community=community)
+    return (
+        f"{community.name}：积分规则 {rules} 条；"
+        f"已记账 {entries.filter(kind=LedgerEntry.Kind.EARN).count()} 条"
+        f"（通过 {attendance.filter(status=Attendance.Status.APPROVED).count()} 条记录，"
+        f"共 {totals['earned'] or 0} 分）；"
+        f"待审核 {attendance.filter(status=Attendance.Status.PENDING).count()} 条；"
+        f"冲正 {entries.filter(kind=LedgerEntry.Kind.REVERSE).count()} 条；"
+        f"调整 {entries.filter(kind=LedgerEntry.Kind.ADJUST).count()} 条；"
+        f"存折余额合计 {totals['total'] or 0} 分（其中党员基础分 {totals['base'] or 0} 分）"
+    )
+
+
+def seed_community(plan: PointsPlan, community: Community) -> str:
+    """One community's rules and postings; returns its summary line."""
+    if PointRule.objects.filter(community=community).exists():
+        return f"{community.name}：已有积分数据，未改动"
+    admin = _user(community, plan.admin_username)
+    staff = _user(community, plan.staff_username)
+    if admin is None or staff is None:
+        return f"{community.name}：还没有工作人员账号，暂不生成积分数据"
+    seeder = _Seeder(
+        plan=plan,
+        community=community,
+        admin=admin,
+        staff=staff,
+        today=timezone.localdate(),
+        rng=random.Random(plan.seed),
+    )
+    rules, first_day = seeder.rules()
+    seeder.transfers(first_day)
+    seeder.review()
+    seeder.undo()
+    return _summary(community, len(rules))
+
+
+@transaction.atomic
+def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
+    """Points data for each demo community (by slug) that has no point rules yet."""
+    return [
+        seed_community(PLANS[slug], community)
+        for slug, community in communities.items()
+        if slug in PLANS
+    ]

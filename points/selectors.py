@@ -1,0 +1,334 @@
+"""Standings (积分排行): points earned in a quarter or a year, by household, member and
+building group.
+
+Earned means earn entries net of their reversals, by the date the points belong to
+(`occurred_on`, the activity's date). Redemptions and manual adjustments are not earning.
+Every ranking is a handful of aggregate queries, whatever the number of households.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce, Length
+from django.utils.translation import gettext as _
+
+from points.models import LedgerEntry
+from residents.models import BuildingGroup, Community, Household, Member
+
+EARNING_KINDS = (LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE)
+# Big savers (储值大户): the households ranked in the top three by points earned in the period.
+TOP_SAVER_RANKS = 3
+STAR_GROUP_RANKS = 3
+
+_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[Qq]\s*([1-4]))?\s*$")
+FIRST_YEAR = 2000
+
+
+def _quarter_names() -> dict[int, str]:
+    return {1: _("第一季度"), 2: _("第二季度"), 3: _("第三季度"), 4: _("第四季度")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A quarter (quarter 1–4) or a whole year (quarter None); both ends included."""
+
+    year: int
+    quarter: int | None = None
+
+    @property
+    def start(self) -> datetime.date:
+        month = 1 if self.quarter is None else 3 * self.quarter - 2
+        return datetime.date(self.year, month, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        if self.quarter is None or self.quarter == 4:
+            return datetime.date(self.year, 12, 31)
+        return datetime.date(self.year, 3 * self.quarter + 1, 1) - datetime.timedelta(days=1)
+
+    @property
+    def param(self) -> str:
+        """As in the address: ?period=2026Q4 or ?period=2026."""
+        return str(self.year) if self.quarter is None else f"{self.year}Q{self.quarter}"
+
+    @property
+    def label(self) -> str:
+        if self.quarter is None:
+            return _("%(year)s年") % {"year": self.year}
+        return _("%(year)s年%(quarter)s") % {
+            "year": self.year,
+            "quarter": _quarter_names()[self.quarter],
+        }
+
+    @property
+    def is_year(self) -> bool:
+        return self.quarter is None
+
+    def previous(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year - 1)
+        if self.quarter == 1:
+            return Period(self.year - 1, 4)
+        return Period(self.year, self.quarter - 1)
+
+    def next(self) -> Period:
+        if self.quarter is None:
+            return Period(self.year + 1)
+        if self.quarter == 4:
+            return Period(self.year + 1, 1)
+        return Period(self.year, self.quarter + 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def quarter_of(day: datetime.date) -> Period:
+    return Period(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_period(text: str) -> Period:
+    """“2026Q4” (a quarter) or “2026” (a year). Raises ValueError for anything else."""
+    match = _PERIOD.match(text or "")
+    if not match:
+        raise ValueError(text)
+    year = int(match.group(1))
+    if year < FIRST_YEAR:
+        raise ValueError(text)
+    return Period(year, int(match.group(2)) if match.group(2) else None)
+
+
+def mask_name(name: str) -> str:
+    """A name for a public notice: 郑兴友 → 郑*友, 王芳 → 王*, 欧阳娜娜 → 欧**娜;
+    a one-character name is shown as it is."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+T = TypeVar("T")
+
+
+def ranked(items: Iterable[T], key: Callable[[T], object]) -> Iterator[tuple[int, T]]:
+    """(rank, item) for items already sorted best first; equal keys share a rank and the
+    next rank skips (1, 1, 3)."""
+    rank, previous = 0, object()
+    for position, item in enumerate(items, start=1):
+        value = key(item)
+        if value != previous:
+            rank, previous = position, value
+        yield rank, item
+
+
+@dataclass
+class HouseholdRow:
+    rank: int
+    household: Household
+    points: int
+    balance: int
+
+    @property
+    def names(self) -> list[str]:
+        return [member.name for member in self.household.current_members]
+
+    @property
+    def masked_names(self) -> list[str]:
+        return [mask_name(name) for name in self.names]
+
+
+@dataclass
+class MemberRow:
+    rank: int
+    member: Member
+    base: int
+    value_added: int
+    total: int
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.member.name)
+
+
+@dataclass
+class GroupRow:
+    rank: int | None  # None: no points in the period
+    group: BuildingGroup
+    points: int = 0
+    taking_part: int = 0
+    households: int = 0
+
+    @property
+    def participation(self) -> float:
+        return self.taking_part / self.households if self.households else 0.0
+
+    @property
+    def participation_percent(self) -> int:
+        return round(self.participation * 100)
+
+    @property
+    def starred(self) -> bool:
+        return self.rank is not None and self.rank <= STAR_GROUP_RANKS
+
+
+@dataclass
+class Standings:
+    period: Period
+    households: list[HouseholdRow] = field(default_factory=list)
+    members: list[MemberRow] = field(default_factory=list)
+    groups: list[GroupRow] = field(default_factory=list)
+    top_savers: list[HouseholdRow] = field(default_factory=list)
+    households_taking_part: int = 0
+    members_taking_part: int = 0
+    total_points: int = 0
+
+    @property
+    def households_cut(self) -> bool:
+        return len(self.households) < self.households_taking_part
+
+    @property
+    def members_cut(self) -> bool:
+        return len(self.members) < self.members_taking_part
+
+
+def _earned(community: Community, period: Period):
+    return LedgerEntry.objects.filter(
+        community=community,
+        kind__in=EARNING_KINDS,
+        occurred_on__gte=period.start,
+        occurred_on__lte=period.end,
+    )
+
+
+def _within(rows: list[tuple[int, T]], limit: int | None) -> list[tuple[int, T]]:
+    """Rows ranked within `limit` (ties at the cut all stay in)."""
+    return rows if limit is None else [row for row in rows if row[0] <= limit]
+
+
+def standings(*, community: Community, period: Period, limit: int | None = 50) -> Standings:
+    """The three rankings for a period. Six queries, whatever the number of households
+    or entries. `limit` keeps the top ranks of the household and member lists."""
+    result = Standings(period=period)
+
+    # 1. Points per household (via its account), with what the group ranking needs.
+    household_points = list(
+        _earned(community, period)
+        .values(
+            "account_id",
+            "account__balance",
+            "account__household_id",
+            "account__household__building_group_id",
+            "account__household__status",
+            "account__household__passbook_number",
+        )
+        .annotate(points=Sum("amount"))
+        .filter(points__gt=0)
+        .order_by("-points", "account__household__passbook_number")
+    )
+    result.households_taking_part = len(household_points)
+    result.total_points = sum(row["points"] for row in household_points)
+    ranked_households = list(ranked(household_points, key=lambda row: row["points"]))
+    shown = _within(ranked_households, limit)
+    savers = _within(ranked_households, TOP_SAVER_RANKS)
+    # 2 and 3. The households shown, with their current members.
+    wanted = {row["account__household_id"] for _rank, row in [*shown, *savers]}
+    households = (
+        Household.objects.filter(community=community, pk__in=wanted)
+        .select_related("compound", "building_group")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Member.objects.filter(is_active=True).order_by("position", "id"),
+                to_attr="current_members",
+            )
+        )
+        if wanted
+        else []
+    )
+    by_pk = {household.pk: household for household in households}
+
+    def household_row(rank: int, row: dict) -> HouseholdRow:
+        return HouseholdRow(
+            rank=rank,
+            household=by_pk[row["account__household_id"]],
+            points=row["points"],
+            balance=row["account__balance"],
+        )
+
+    result.households = [household_row(rank, row) for rank, row in shown]
+    result.top_savers = [household_row(rank, row) for rank, row in savers]
+
+    # 4. Points per member, base (基础分) and value-added (增值分) apart.
+    zero = Value(0, output_field=IntegerField())
+    member_points = list(
+        _earned(community, period)
+        .filter(member__isnull=False)
+        .values("member_id")
+        .annotate(
+            total=Sum("amount"),
+            base=Coalesce(Sum("amount", filter=Q(stream=LedgerEntry.Stream.BASE)), zero),
+            value_added=Coalesce(
+                Sum("amount", filter=Q(stream=LedgerEntry.Stream.VALUE_ADDED)), zero
+            ),
+        )
+        .filter(total__gt=0)
+        .order_by("-total", "member_id")
+    )
+    result.members_taking_part = len(member_points)
+    shown_members = _within(list(ranked(member_points, key=lambda row: row["total"])), limit)
+    # 5. The members shown, with their households' addresses.
+    members = (
+        Member.objects.filter(
+            community=community, pk__in=[row["member_id"] for _rank, row in shown_members]
+        ).select_related("household__compound")
+        if shown_members
+        else []
+    )
+    members_by_pk = {member.pk: member for member in members}
+    result.members = [
+        MemberRow(
+            rank=rank,
+            member=members_by_pk[row["member_id"]],
+            base=row["base"],
+            value_added=row["value_added"],
+            total=row["total"],
+        )
+        for rank, row in shown_members
+    ]
+
+    # 6. Building groups with their households in residence; the points and households
+    # taking part come from query 1 (a household that moved out still counts for the
+    # period it took part in).
+    groups = list(
+        BuildingGroup.objects.filter(community=community)
+        .select_related("compound")
+        .annotate(
+            in_residence=Count("households", filter=Q(households__status=Household.Status.ACTIVE))
+        )
+        .order_by("compound__name", Length("name"), "name")
+    )
+    rows = {
+        group.pk: GroupRow(rank=None, group=group, households=group.in_residence)
+        for group in groups
+    }
+    for row in household_points:
+        group = rows.get(row["account__household__building_group_id"])
+        if group is None:
+            continue
+        group.points += row["points"]
+        group.taking_part += 1
+        if row["account__household__status"] != Household.Status.ACTIVE:
+            group.households += 1
+    ordered = sorted(rows.values(), key=lambda g: (-g.points, -g.participation))
+    earning = [g for g in ordered if g.points > 0]
+    for rank, group in ranked(earning, key=lambda g: g.points):
+        group.rank = rank
+    result.groups = ordered
+    return result

@@ -1,0 +1,231 @@
+"""Posting points. Each function is one transaction; balances move only by ledger entries
+(a PostgreSQL trigger applies each entry to its account under the account's row lock)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from points.models import Account, LedgerEntry
+from points.rules import quote_attendances
+from residents.models import Community, Household, Member
+from volunteering.models import Attendance
+
+
+def _stored(text, **params) -> str:
+    """Text kept in the database is written in the site's language (zh-Hans), so a
+    passbook reads the same whoever posted to it; at most 200 characters."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return (str(text) % params)[:200]
+
+
+def lock_accounts(households: Iterable[Household | int]) -> dict[int, Account]:
+    """The households' accounts, opened if missing, locked in id order (no deadlocks
+    between two postings that touch the same households). Keyed by household id."""
+    ids = sorted({h if isinstance(h, int) else h.pk for h in households})
+    if not ids:
+        return {}
+    missing = set(ids) - set(
+        Account.objects.filter(household_id__in=ids).values_list("household_id", flat=True)
+    )
+    if missing:
+        communities = dict(
+            Household.objects.filter(pk__in=missing).values_list("pk", "community_id")
+        )
+        Account.objects.bulk_create(
+            [Account(household_id=h, community_id=communities[h]) for h in sorted(missing)],
+            ignore_conflicts=True,  # opened a moment ago by a concurrent posting
+        )
+    accounts = Account.objects.select_for_update().filter(household_id__in=ids).order_by("pk")
+    return {account.household_id: account for account in accounts}
+
+
+def _entry(account: Account, amount: int, **fields) -> LedgerEntry:
+    """A new entry moving `account` by `amount` (the caller holds the account's lock)."""
+    if account.balance + amount < 0:
+        raise ValidationError(
+            _("存折 %(number)s 的余额（%(balance)s 分）不够扣减 %(amount)s 分。")
+            % {
+                "number": account.household.passbook_number,
+                "balance": account.balance,
+                "amount": -amount,
+            },
+            code="insufficient",
+        )
+    account.balance += amount
+    return LedgerEntry(
+        community_id=account.community_id,
+        account=account,
+        amount=amount,
+        balance_after=account.balance,
+        **fields,
+    )
+
+
+@dataclass
+class ApprovalResult:
+    approved: list[Attendance] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def points(self) -> int:
+        return sum(entry.amount for entry in self.entries)
+
+
+@transaction.atomic
+def approve(*, community: Community, attendance_ids: Iterable[int], by) -> ApprovalResult:
+    """Approve pending attendance and post one earn entry for each record that earns points.
+
+    Records already reviewed (by someone else a moment ago, or a second click) are skipped:
+    an attendance earns once, which a unique index guarantees as well.
+    """
+    attendances = list(
+        Attendance.objects.select_for_update(of=("self",))
+        .filter(community=community, pk__in=list(attendance_ids), status=Attendance.Status.PENDING)
+        .select_related("activity__project__category", "member__household")
+        .order_by("pk")
+    )
+    if not attendances:
+        return ApprovalResult()
+    accounts = lock_accounts(a.member.household_id for a in attendances)
+    # After the locks, so it sees every posting. The working is stored in the site's
+    # language (zh-Hans) whoever approves, so one passbook never mixes languages.
+    with translation.override(settings.LANGUAGE_CODE):
+        quotes = quote_attendances(community, attendances)
+    result = ApprovalResult(approved=attendances)
+    for attendance in sorted(attendances, key=lambda a: (a.activity.date, a.pk)):
+        quote = quotes[attendance.pk]
+        if quote.points <= 0:
+            continue
+        category = attendance.activity.project.category
+        result.entries.append(
+            _entry(
+                accounts[attendance.member.household_id],
+                quote.points,
+                kind=LedgerEntry.Kind.EARN,
+                member=attendance.member,
+                attendance=attendance,
+                activity=attendance.activity,
+                rule=quote.rule,
+                calculation=quote.calculation[:200],
+                stream=LedgerEntry.Stream.BASE
+                if category.is_base_points
+                else LedgerEntry.Stream.VALUE_ADDED,
+                occurred_on=attendance.activity.date,
+                created_by=by,
+            )
+        )
+    LedgerEntry.objects.bulk_create(result.entries)
+    Attendance.objects.filter(pk__in=[a.pk for a in attendances]).update(
+        status=Attendance.Status.APPROVED, reviewed_by=by, reviewed_at=timezone.now()
+    )
+    return result
+
+
+@transaction.atomic
+def reject(
+    *, community: Community, attendance_ids: Iterable[int], reason: str, by
+) -> list[Attendance]:
+    """Mark pending records as not approved; they never earn."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请写明不通过的原因。")})
+    attendances = list(
+        Attendance.objects.select_for_update()
+        .filter(community=community, pk__in=list(attendance_ids), status=Attendance.Status.PENDING)
+        .order_by("pk")
+    )
+    Attendance.objects.filter(pk__in=[a.pk for a in attendances]).update(
+        status=Attendance.Status.REJECTED,
+        rejection_reason=reason[:200],
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+    )
+    return attendances
+
+
+@transaction.atomic
+def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | None:
+    """Take back an approved record: a reversing entry for its points (nothing is deleted)
+    and the record marked as not approved, with the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请写明撤销的原因。")})
+    locked = Attendance.objects.select_for_update().get(pk=attendance.pk)
+    if locked.status != Attendance.Status.APPROVED:
+        raise ValidationError(_("只有已通过的记录可以撤销。"), code="not_approved")
+    earned = (
+        LedgerEntry.objects.filter(attendance=locked, kind=LedgerEntry.Kind.EARN)
+        .select_related("account__household")
+        .first()
+    )
+    reversal = None
+    if earned is not None and not LedgerEntry.objects.filter(reverses=earned).exists():
+        account = lock_accounts([earned.account.household_id])[earned.account.household_id]
+        account.household = earned.account.household
+        reversal = _entry(
+            account,
+            -earned.amount,
+            kind=LedgerEntry.Kind.REVERSE,
+            reverses=earned,
+            member_id=earned.member_id,
+            activity_id=earned.activity_id,
+            rule_id=earned.rule_id,
+            stream=earned.stream,
+            occurred_on=earned.occurred_on,
+            reason=_stored(_lazy("撤销审核：%(reason)s"), reason=reason),
+            created_by=by,
+        )
+        try:
+            with transaction.atomic():
+                reversal.save()
+        except IntegrityError as exc:  # reversed a moment ago by someone else
+            raise ValidationError(_("这条记录已经撤销过了。"), code="reversed") from exc
+    Attendance.objects.filter(pk=locked.pk).update(
+        status=Attendance.Status.REJECTED,
+        rejection_reason=_stored(_lazy("撤销：%(reason)s"), reason=reason),
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+    )
+    return reversal
+
+
+@transaction.atomic
+def adjust(
+    *,
+    household: Household,
+    amount: int,
+    reason: str,
+    by,
+    member: Member | None = None,
+    on: datetime.date | None = None,
+) -> LedgerEntry:
+    """A manual correction by an admin: an entry of its own, with its reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("调整积分必须写明原因。")})
+    if amount == 0:
+        raise ValidationError({"amount": _("调整的积分不能为 0。")})
+    if member is not None and member.household_id != household.pk:
+        raise ValidationError({"member": _("所选居民不在该户。")})
+    account = lock_accounts([household])[household.pk]
+    account.household = household
+    entry = _entry(
+        account,
+        amount,
+        kind=LedgerEntry.Kind.ADJUST,
+        member=member,
+        reason=reason[:200],
+        occurred_on=on or timezone.localdate(),
+        created_by=by,
+    )
+    entry.save()
+    return entry

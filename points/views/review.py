@@ -1,0 +1,168 @@
+"""The review queue: pending attendance, grouped by activity, approved or rejected here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from points import services
+from points.forms.review import DecisionForm, ReviewFilterForm
+from points.rules import Quote, quote_attendances
+from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped
+from volunteering.models import Activity, Attendance
+
+ACTIVITIES_PER_PAGE = 10
+
+
+@dataclass
+class QueueRow:
+    attendance: Attendance
+    quote: Quote
+
+
+@dataclass
+class QueueGroup:
+    activity: Activity
+    rows: list[QueueRow] = field(default_factory=list)
+
+    @property
+    def points(self) -> int:
+        return sum(row.quote.points for row in self.rows)
+
+
+def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
+    """The page of activities with pending records, each record priced by the rules.
+
+    A fixed number of queries whatever is on the page: the count, the activities, their
+    pending records, and quote_attendances' queries for all of the records at once.
+    """
+    form = ReviewFilterForm(query or None, community=request.community)
+    pending = Attendance.objects.filter(activity=OuterRef("pk"), status=Attendance.Status.PENDING)
+    activities = scoped(request, Activity).filter(Exists(pending)).select_related("project")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["project"]:
+            activities = activities.filter(project=data["project"])
+        if data["date_from"]:
+            activities = activities.filter(date__gte=data["date_from"])
+        if data["date_to"]:
+            activities = activities.filter(date__lte=data["date_to"])
+    # Oldest first: the records that have waited longest are reviewed first.
+    page = Paginator(activities.order_by("date", "pk"), ACTIVITIES_PER_PAGE).get_page(
+        query.get("page")
+    )
+    groups = {activity.pk: QueueGroup(activity) for activity in page.object_list}
+    attendances = list(
+        scoped(request, Attendance)
+        .filter(activity__in=list(groups), status=Attendance.Status.PENDING)
+        .select_related("member__household__compound")
+        .order_by(
+            "activity_id",
+            Length("member__household__building"),
+            "member__household__building",
+            Length("member__household__room"),
+            "member__household__room",
+            "member_id",
+        )
+    )
+    for attendance in attendances:
+        attendance.activity = groups[attendance.activity_id].activity  # with its project
+    quotes = quote_attendances(request.community, attendances) if attendances else {}
+    for attendance in attendances:
+        groups[attendance.activity_id].rows.append(QueueRow(attendance, quotes[attendance.pk]))
+    filters = query.copy()
+    filters.pop("page", None)
+    return {
+        "filter_form": form,
+        "page": page,
+        "groups": list(groups.values()),
+        "query_string": filters.urlencode(),
+        "page_query": query.urlencode(),
+    }
+
+
+@require_GET
+@community_required(*REGISTER_ROLES)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    context = _queue_context(request, request.GET)
+    context["form"] = DecisionForm(initial={"query": context["page_query"]})
+    context["ticked"] = set()
+    return render(request, "points/review/queue.html", context)
+
+
+def _approved_message(result: services.ApprovalResult) -> str:
+    message = _("已通过 %(count)s 条，记 %(points)s 分。") % {
+        "count": len(result.approved),
+        "points": result.points,
+    }
+    unpriced = len(result.approved) - len(result.entries)
+    if unpriced:
+        message += " " + _("其中 %(count)s 条没有适用的积分规则，未记分。") % {"count": unpriced}
+    return message
+
+
+def _skipped_message(requested: int, done: int) -> str | None:
+    if requested <= done:
+        return None
+    return _("另有 %(count)s 条已由他人审核（或已不在待审核状态），已跳过。") % {
+        "count": requested - done
+    }
+
+
+@require_POST
+@community_required(*REGISTER_ROLES)
+def review_decide(request: HttpRequest) -> HttpResponse:
+    """Approve one activity's records, approve the ticked records, or reject them."""
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ids = data["attendance"]
+        if data["decision"] == DecisionForm.APPROVE_ACTIVITY:
+            activity = get_scoped_or_404(request, Activity, pk=data["activity"])
+            ids = list(
+                scoped(request, Attendance)
+                .filter(activity=activity, pk__in=ids)
+                .values_list("pk", flat=True)
+            )
+        try:
+            if data["decision"] == DecisionForm.REJECT:
+                rejected = services.reject(
+                    community=request.community,
+                    attendance_ids=ids,
+                    reason=data["reason"],
+                    by=request.user,
+                )
+                done = len(rejected)
+                messages.success(
+                    request, _("已将 %(count)s 条记为不通过。") % {"count": len(rejected)}
+                )
+            else:
+                result = services.approve(
+                    community=request.community, attendance_ids=ids, by=request.user
+                )
+                done = len(result.approved)
+                messages.success(request, _approved_message(result))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            skipped = _skipped_message(len(ids), done)
+            if skipped:
+                messages.warning(request, skipped)
+            query = QueryDict(data["query"]).urlencode()
+            return redirect(reverse("points:review_queue") + (f"?{query}" if query else ""))
+
+    # Show the queue again with the ticks and the reason kept, and say what is missing.
+    context = _queue_context(request, QueryDict(request.POST.get("query", "")))
+    context["form"] = form
+    context["ticked"] = {value for value in request.POST.getlist("attendance")}
+    return render(request, "points/review/queue.html", context, status=400)

@@ -1,0 +1,197 @@
+"""The points part of `manage.py seed_demo` (points.demo)."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from points import demo
+from points.models import Account, LedgerEntry, PointRule
+from residents import demo as residents_demo
+from residents.models import Community
+from volunteering import demo as volunteering_demo
+from volunteering.models import Activity, Attendance
+
+HOUSEHOLDS = 60
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", households=HOUSEHOLDS, stdout=out)
+    return out.getvalue()
+
+
+def cutoff() -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=demo.REVIEW_LAG_DAYS)
+
+
+def state() -> dict:
+    return {
+        "rules": sorted(PointRule.objects.values_list("pk", "starts_on", "ends_on")),
+        "entries": LedgerEntry.objects.count(),
+        "balances": sorted(Account.objects.values_list("household_id", "balance")),
+        "statuses": sorted(Attendance.objects.values_list("pk", "status")),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_rules_with_history_and_no_overlap():
+    output = seed()
+
+    shanxin = Community.objects.get(slug="shanxin")
+    rules = PointRule.objects.filter(community=shanxin).select_related("project", "category")
+    assert rules.count() == 6
+    assert "山鑫阳光城居民区：积分规则 6 条；已记账" in output
+    assert set(rules.values_list("created_by__username", flat=True)) == {"sx_admin"}
+    first_activity = Activity.objects.filter(community=shanxin).order_by("date").first().date
+    default = rules.get(project=None, category=None)
+    assert default.points_per_session == 1 and default.starts_on <= first_activity
+    assert rules.get(category__is_base_points=True).points_per_session == 2
+    patrol = rules.get(project__name="安全巡逻")
+    assert (patrol.organiser_bonus, patrol.daily_cap) == (1, 2)
+
+    before, after = rules.filter(project__name="助老送餐").order_by("starts_on")
+    assert (before.points_per_session, after.points_per_session) == (1, 2)
+    assert before.ends_on + datetime.timedelta(days=1) == after.starts_on
+    assert first_activity < after.starts_on < timezone.localdate()
+    # Both periods earned points.
+    for rule in (before, after):
+        assert rule.entries.filter(kind=LedgerEntry.Kind.EARN).exists()
+
+    everything = list(PointRule.objects.all())
+    for a in everything:
+        for b in everything:
+            same_scope = (a.community_id, a.project_id, a.category_id) == (
+                b.community_id,
+                b.project_id,
+                b.category_id,
+            )
+            if a.pk < b.pk and same_scope:
+                assert (a.ends_on and a.ends_on < b.starts_on) or (
+                    b.ends_on and b.ends_on < a.starts_on
+                )
+    assert PointRule.objects.filter(community__slug="qihe3").count() == 2
+
+
+@pytest.mark.django_db
+def test_old_attendance_is_approved_and_posted_once_and_recent_attendance_waits():
+    seed()
+
+    old = Attendance.objects.filter(activity__date__lte=cutoff())
+    assert not old.filter(status=Attendance.Status.PENDING).exists()
+    assert old.filter(status=Attendance.Status.APPROVED).count() >= old.count() * 0.9
+    assert old.filter(status=Attendance.Status.REJECTED).count() >= 1
+
+    approved = Attendance.objects.filter(status=Attendance.Status.APPROVED)
+    # Every rule gives at least a point, so every approved record earned exactly once.
+    earns = approved.annotate(
+        n=Count("ledger_entries", filter=Q(ledger_entries__kind=LedgerEntry.Kind.EARN))
+    )
+    assert set(earns.values_list("n", flat=True)) == {1}
+    assert not approved.filter(reviewed_by=None).exists()
+    assert set(approved.values_list("community__slug", "reviewed_by__username").distinct()) == {
+        ("shanxin", "sx_staff"),
+        ("qihe3", "qh_staff"),
+    }
+    earned = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN)
+    assert not earned.exclude(occurred_on=F("attendance__activity__date")).exists()
+    assert not earned.exclude(member=F("attendance__member")).exists()
+
+    recent = Attendance.objects.filter(activity__date__gt=cutoff())
+    assert recent.filter(status=Attendance.Status.PENDING).count() >= 10
+    assert not recent.filter(status=Attendance.Status.APPROVED).exists()
+    assert not LedgerEntry.objects.filter(attendance__activity__date__gt=cutoff()).exists()
+
+    rejected = Attendance.objects.filter(status=Attendance.Status.REJECTED)
+    assert rejected.count() < Attendance.objects.count() * 0.1
+    assert not rejected.filter(Q(rejection_reason="") | Q(reviewed_by=None)).exists()
+
+
+@pytest.mark.django_db
+def test_a_few_approvals_are_reversed_and_paper_passbooks_carried_over():
+    seed()
+
+    reversals = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSE).select_related(
+        "reverses__attendance"
+    )
+    earned = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN).count()
+    assert 1 <= reversals.count() <= earned * 0.02
+    for reversal in reversals:
+        assert reversal.amount == -reversal.reverses.amount
+        assert reversal.reason.startswith("撤销审核：")
+        attendance = reversal.reverses.attendance
+        assert attendance.status == Attendance.Status.REJECTED
+        assert attendance.rejection_reason.startswith("撤销：")
+
+    transfers = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ADJUST)
+    assert transfers.count() == sum(plan.transfers for plan in demo.PLANS.values())
+    assert set(transfers.values_list("reason", flat=True)) == {demo.TRANSFER_REASON}
+    assert not transfers.filter(amount__lte=0).exists()
+    first_activity = Activity.objects.order_by("date").first().date
+    assert not transfers.filter(occurred_on__gt=first_activity).exists()
+    assert set(transfers.values_list("created_by__username", flat=True)) == {
+        "sx_admin",
+        "qh_admin",
+    }
+
+
+@pytest.mark.django_db
+def test_balances_are_the_sums_of_their_entries_with_base_points_apart():
+    seed()
+
+    accounts = Account.objects.annotate(total=Sum("entries__amount"))
+    assert accounts.count() > 10
+    for account in accounts:
+        assert account.balance == account.total >= 0
+        last = account.entries.order_by("-pk").first()
+        assert last.balance_after == account.balance
+    assert not LedgerEntry.objects.filter(balance_after__lt=0).exists()
+
+    base = LedgerEntry.objects.filter(stream=LedgerEntry.Stream.BASE)
+    assert base.filter(kind=LedgerEntry.Kind.EARN, community__slug="shanxin").exists()
+    assert base.filter(kind=LedgerEntry.Kind.EARN, community__slug="qihe3").exists()
+    assert not base.exclude(member__is_party_member=True).exists()
+    assert not base.exclude(activity__project__category__is_base_points=True).exists()
+    value_added = LedgerEntry.objects.filter(
+        stream=LedgerEntry.Stream.VALUE_ADDED, activity__isnull=False
+    )
+    assert value_added.exists()
+    assert not value_added.filter(activity__project__category__is_base_points=True).exists()
+
+
+@pytest.mark.django_db
+def test_running_seed_demo_twice_changes_nothing():
+    seed()
+    before = state()
+
+    output = seed()
+
+    assert state() == before
+    assert output.count("已有积分数据，未改动") == 2
+
+
+@pytest.mark.django_db
+def test_a_database_seeded_before_points_existed_gains_its_points_data():
+    report = residents_demo.seed_demo(households=HOUSEHOLDS)
+    volunteering_demo.seed_demo(
+        communities={s.community.slug: s.community for s in report.communities}
+    )
+    assert not PointRule.objects.exists()
+    assert not Attendance.objects.filter(status=Attendance.Status.APPROVED).exists()
+
+    output = seed()
+
+    assert output.count("已有志愿服务数据，未改动") == 2
+    assert "积分：" in output
+    assert "齐河第三居民区：积分规则 2 条" in output
+    assert PointRule.objects.count() == 8
+    assert Attendance.objects.filter(status=Attendance.Status.APPROVED).exists()
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN).exists()
