@@ -269,3 +269,52 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount:+d}"
+
+
+class PassbookToken(models.Model):
+    """The secret behind a paper passbook's QR code. Only its SHA-256 is stored; issuing
+    a new one (a lost passbook, a reprint) revokes the old at once."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="passbook_tokens", verbose_name=_("户")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("存折二维码")
+        verbose_name_plural = pgettext_lazy("plural", "存折二维码")
+        constraints = [
+            # At most one working QR code per household.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(revoked_at__isnull=True),
+                name="points_passbooktoken_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.created_at:%Y-%m-%d}"
+
+
+class PassbookAccessFailure(models.Model):
+    """A wrong passbook link opened from an address: counted to slow down guessing."""
+
+    ip = models.GenericIPAddressField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # Counting one address's recent failures.
+            models.Index(fields=["ip", "at"], name="points_access_failure_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"

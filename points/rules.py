@@ -139,3 +139,17 @@ def quote_attendances(community: Community, attendances: Sequence[Attendance]) -
         month_totals[month_key] += points
         quotes[attendance.pk] = Quote(points, rule, calculation)
     return quotes
+
+
+def plain_words(rule: PointRule) -> str:
+    """A rule as a resident would say it: “每次 1 分，每小时再加 1 分，带队加 1 分”."""
+    parts = []
+    if rule.points_per_session:
+        parts.append(_("每次 %(n)s 分") % {"n": rule.points_per_session})
+    if rule.points_per_hour:
+        parts.append(_("每小时 %(n)s 分") % {"n": rule.points_per_hour.normalize()})
+    if rule.organiser_bonus:
+        parts.append(_("带队加 %(n)s 分") % {"n": rule.organiser_bonus})
+    if rule.daily_cap:
+        parts.append(_("每天最多 %(n)s 分") % {"n": rule.daily_cap})
+    return _("，").join(parts)

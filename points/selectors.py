@@ -16,9 +16,10 @@ from typing import TypeVar
 
 from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, Length
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.models import LedgerEntry
+from points.models import Account, LedgerEntry
 from residents.models import BuildingGroup, Community, Household, Member
 
 EARNING_KINDS = (LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE)
@@ -332,3 +333,63 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
         group.rank = rank
     result.groups = ordered
     return result
+
+
+# The resident's passbook page
+
+
+@dataclass
+class PassbookView:
+    household: Household
+    balance: int
+    quarter_points: int
+    year_points: int
+    member_points: list[tuple[str, int]]
+    entries: list[LedgerEntry]
+    older_cursor: int | None
+
+
+PASSBOOK_PAGE_SIZE = 30
+
+
+def passbook_view(
+    *, household: Household, period: Period, before: int | None = None
+) -> PassbookView:
+    """Everything the resident's page shows, in a fixed number of queries however long
+    the history: balance, earned this quarter and year, each member's share this year,
+    and one page of the chosen quarter's entries (keyset: `before` an entry id)."""
+    entries = LedgerEntry.objects.filter(account__household=household)
+    today = timezone.localdate()
+    this_quarter, this_year = quarter_of(today), Period(today.year)
+    earning = entries.filter(kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE])
+    totals = earning.aggregate(
+        quarter=Coalesce(
+            Sum("amount", filter=Q(occurred_on__range=(this_quarter.start, this_quarter.end))),
+            0,
+        ),
+        year=Coalesce(
+            Sum("amount", filter=Q(occurred_on__range=(this_year.start, this_year.end))), 0
+        ),
+    )
+    by_member = (
+        earning.filter(occurred_on__range=(this_year.start, this_year.end), member__isnull=False)
+        .values("member__name")
+        .annotate(points=Sum("amount"))
+        .order_by("-points", "member__name")
+    )
+    page = entries.filter(occurred_on__range=(period.start, period.end))
+    if before is not None:
+        page = page.filter(pk__lt=before)
+    rows = list(page.select_related("member", "activity").order_by("-pk")[: PASSBOOK_PAGE_SIZE + 1])
+    account = Account.objects.filter(household=household).only("balance").first()
+    return PassbookView(
+        household=household,
+        balance=account.balance if account else 0,
+        quarter_points=totals["quarter"],
+        year_points=totals["year"],
+        member_points=[
+            (mask_name(r["member__name"]), r["points"]) for r in by_member if r["points"]
+        ],
+        entries=rows[:PASSBOOK_PAGE_SIZE],
+        older_cursor=rows[PASSBOOK_PAGE_SIZE - 1].pk if len(rows) > PASSBOOK_PAGE_SIZE else None,
+    )

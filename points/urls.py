@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.views import ledger, review, rules, standings
+from points.views import ledger, printing, resident, review, rules, standings
 
 app_name = "points"
 
@@ -34,4 +34,23 @@ urlpatterns = [
     path("standings/", standings.standings, name="standings"),
     path("standings/notice/", standings.standings_notice, name="standings_notice"),
     # -- standings patterns end --
+    # Residents' passbook page (views/resident.py): reached only through a QR link
+    path("p/<str:token>/", resident.passbook_open, name="passbook_open"),
+    path("passbook/", resident.passbook, name="passbook"),
+    path("passbook/exit/", resident.passbook_exit, name="passbook_exit"),
+    # Printed passbooks and QR codes, for staff (views/printing.py)
+    # -- printing patterns start --
+    path(
+        "households/<int:pk>/passbook/print/",
+        printing.passbook_print_household,
+        name="passbook_print_household",
+    ),
+    path("households/<int:pk>/passbook/revoke/", printing.passbook_revoke, name="passbook_revoke"),
+    path(
+        "households/<int:pk>/passbook/qr/", printing.passbook_qr_status, name="passbook_qr_status"
+    ),
+    path("passbooks/print/", printing.passbook_print, name="passbook_print"),
+    path("passbooks/print/group/", printing.passbook_print_group, name="passbook_print_group"),
+    path("passbooks/print/sheet/", printing.passbook_print_sheet, name="passbook_print_sheet"),
+    # -- printing patterns end --
 ]

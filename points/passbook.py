@@ -1,0 +1,100 @@
+"""Residents' access to their passbook: tokens behind the QR code, and the resident session.
+
+The paper passbook carries a link with a long random token. Opening it checks the token's
+hash, starts a short resident session scoped to that one household, and redirects to a
+URL without the token. Wrong tokens are counted per address and throttled.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from points.models import PassbookAccessFailure, PassbookToken
+from residents.models import Household
+
+SESSION_KEY = "resident_household_id"
+SESSION_SECONDS = 30 * 60  # short: a shared phone or a borrowed one forgets soon
+FAILURE_WINDOW = datetime.timedelta(minutes=15)
+MAX_FAILURES = 10
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """256 bits from the operating system's CSPRNG, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def issue_tokens(*, households: Iterable[Household], by) -> dict[int, str]:
+    """A fresh token for each household; the old ones stop working at once. Returns the
+    plain tokens (to print now — they are not stored) by household id."""
+    households = list(households)
+    ids = [h.pk for h in households]
+    # Lock the households so two reprints at once cannot both leave an active token.
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    PassbookToken.objects.filter(household_id__in=ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    plain = {h.pk: new_token() for h in households}
+    PassbookToken.objects.bulk_create(
+        PassbookToken(
+            community_id=h.community_id,
+            household=h,
+            token_hash=token_hash(plain[h.pk]),
+            created_by=by,
+        )
+        for h in households
+    )
+    return plain
+
+
+@transaction.atomic
+def revoke_tokens(*, household: Household) -> int:
+    return PassbookToken.objects.filter(household=household, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+def is_throttled(request: HttpRequest) -> bool:
+    since = timezone.now() - FAILURE_WINDOW
+    recent = PassbookAccessFailure.objects.filter(ip=client_ip(request), at__gte=since)
+    return recent.count() >= MAX_FAILURES
+
+
+def household_for_token(request: HttpRequest, token: str) -> Household | None:
+    """The household whose active token this is, or None (and the failure is counted)."""
+    found = (
+        PassbookToken.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .select_related("household")
+        .first()
+    )
+    if found is None or found.household.status != Household.Status.ACTIVE:
+        PassbookAccessFailure.objects.create(ip=client_ip(request))
+        return None
+    return found.household
+
+
+def start_resident_session(request: HttpRequest, household: Household) -> None:
+    # A fresh session: nothing of a previous visitor (or a staff login) carries over.
+    request.session.flush()
+    request.session[SESSION_KEY] = household.pk
+    request.session.set_expiry(SESSION_SECONDS)
+
+
+def resident_household_id(request: HttpRequest) -> int | None:
+    value = request.session.get(SESSION_KEY)
+    return value if isinstance(value, int) else None

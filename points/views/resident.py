@@ -1,0 +1,116 @@
+"""The resident's passbook: opened from the QR code, no app, no password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from points.passbook import (
+    household_for_token,
+    is_throttled,
+    resident_household_id,
+    start_resident_session,
+)
+from points.rules import pick_rule, plain_words, rules_in_force
+from points.selectors import mask_name, parse_period, passbook_view, quarter_of
+from residents.models import Household
+from residents.phones import mask_phone
+from volunteering.models import Project
+
+
+def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """No caching anywhere, and no Referer leaving the page (the link may hold a token)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+@require_GET
+@private
+def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
+    """Exchange the QR code's token for a resident session, then drop the token from the
+    address bar by redirecting."""
+    if is_throttled(request):
+        return render(request, "points/resident/unavailable.html", {"throttled": True}, status=429)
+    household = household_for_token(request, token[:100])
+    if household is None:
+        return render(request, "points/resident/unavailable.html", status=404)
+    start_resident_session(request, household)
+    return redirect("points:passbook")
+
+
+@require_GET
+@private
+def passbook(request: HttpRequest) -> HttpResponse:
+    household_id = resident_household_id(request)
+    household = (
+        Household.objects.select_related("community", "compound")
+        .filter(pk=household_id, status=Household.Status.ACTIVE)
+        .first()
+        if household_id
+        else None
+    )
+    if household is None:
+        request.session.flush()
+        return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
+    try:
+        period = parse_period(request.GET.get("quarter", ""))
+    except ValueError:
+        period = quarter_of(timezone.localdate())
+    if period.is_year:
+        period = quarter_of(period.start)
+    before = request.GET.get("before", "")
+    view = passbook_view(
+        household=household, period=period, before=int(before) if before.isdigit() else None
+    )
+    members = [mask_name(m.name) for m in household.members.filter(is_active=True)]
+    return render(
+        request,
+        "points/resident/passbook.html",
+        {
+            "view": view,
+            "household": household,
+            "members": members,
+            "phone": mask_phone(household.phone),
+            "period": period,
+            "newer_period": period.next() if period.next().start <= timezone.localdate() else None,
+            "older_period": period.previous(),
+            "ways_to_earn": _ways_to_earn(household),
+        },
+    )
+
+
+def _ways_to_earn(household: Household) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The community's projects and what each earns today, in plain words."""
+    today = timezone.localdate()
+    rules = rules_in_force(household.community, [today])
+    projects = (
+        Project.objects.filter(community=household.community, is_active=True)
+        .select_related("category")
+        .order_by("category__position", "category__name", "position", "name")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for project in projects:
+        rule = pick_rule(rules, project, today)
+        groups.setdefault(project.category.name, []).append(
+            (project.name, plain_words(rule) if rule else "")
+        )
+    return list(groups.items())
+
+
+@require_POST
+@private
+def passbook_exit(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return render(request, "points/resident/unavailable.html", {"left": True})
