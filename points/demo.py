@@ -27,7 +27,8 @@ from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
 from points import services
-from points.models import LedgerEntry, PointRule
+from points.models import LedgerEntry, PassbookToken, PointRule
+from points.passbook import token_hash
 from residents.models import Community, Household, StaffMembership
 from volunteering.models import Activity, Attendance, Project, ProjectCategory
 
@@ -305,11 +306,45 @@ def seed_community(plan: PointsPlan, community: Community) -> str:
     return _summary(community, len(rules))
 
 
+# A fixed, published token for the demo's first passbook, so the demo can print a link
+# to the resident's page on every run without issuing (and revoking) a new code.
+DEMO_TOKEN = "demo-passbook-shanxin-00001-scan-me-not-for-production"
+DEMO_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _sample_passbook_link(community: Community) -> str | None:
+    """The resident link of the community's first passbook, creating its demo token if
+    the household has no working code (a code staff printed since is left alone)."""
+    household = (
+        Household.objects.filter(community=community, status=Household.Status.ACTIVE)
+        .order_by("passbook_number")
+        .first()
+    )
+    if household is None:
+        return None
+    digest = token_hash(DEMO_TOKEN)
+    active = PassbookToken.objects.filter(household=household, revoked_at__isnull=True).first()
+    if active is None and not PassbookToken.objects.filter(token_hash=digest).exists():
+        user = _user(community, "sx_staff")
+        if user is None:
+            return None
+        active = PassbookToken.objects.create(
+            community=community, household=household, token_hash=digest, created_by=user
+        )
+    if active is None or active.token_hash != digest:
+        return None
+    return f"示例存折（居民扫码页面，{household.passbook_number}）: {DEMO_BASE_URL}/p/{DEMO_TOKEN}/"
+
+
 @transaction.atomic
 def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
-    """Points data for each demo community (by slug) that has no point rules yet."""
-    return [
+    """Points data for each demo community (by slug) that has no point rules yet, and the
+    link to a sample resident passbook."""
+    lines = [
         seed_community(PLANS[slug], community)
         for slug, community in communities.items()
         if slug in PLANS
     ]
+    if "shanxin" in communities and (link := _sample_passbook_link(communities["shanxin"])):
+        lines.append(link)
+    return lines

@@ -195,3 +195,20 @@ def test_a_database_seeded_before_points_existed_gains_its_points_data():
     assert PointRule.objects.count() == 8
     assert Attendance.objects.filter(status=Attendance.Status.APPROVED).exists()
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_a_working_resident_passbook_link_every_run(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from points.demo import DEMO_TOKEN
+
+    for _ in range(2):
+        out = StringIO()
+        call_command("seed_demo", households=40, stdout=out)
+        assert f"/p/{DEMO_TOKEN}/" in out.getvalue()
+    response = client.get(f"/p/{DEMO_TOKEN}/", follow=True)
+    assert response.status_code == 200
+    assert "SX-00001" in response.content.decode()
