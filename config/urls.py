@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("residents.urls")),
     path("", include("volunteering.urls")),
     path("", include("points.urls")),
+    path("", include("redemption.urls")),
 ]

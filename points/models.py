@@ -163,6 +163,8 @@ class LedgerEntry(models.Model):
         REDEEM = "redeem", _("兑换")
         ADJUST = "adjust", _("调整")
         REVERSE = "reverse", _("冲正")
+        # Points a committee chose to clear (or cap) when a redemption round closed.
+        EXPIRE = "expire", _("到期清零")
 
     class Stream(models.TextChoices):
         VALUE_ADDED = "value_added", _("增值分")
@@ -244,6 +246,10 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="redeem") | Q(amount__lt=0),
                 name="points_ledgerentry_redeem_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="expire") | (Q(amount__lt=0) & ~Q(reason="")),
+                name="points_ledgerentry_expiry_clears_with_reason",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="reverse") | Q(reverses__isnull=False),
