@@ -7,6 +7,7 @@ household's account — so two counters, a cancellation and a closing never dead
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,12 +30,12 @@ def _yuan(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _locked_open_round(community: Community) -> Round:
-    """The community's open round, locked; refused when there is none or it is not today."""
+def _locked_open_round(community: Community, today: datetime.date) -> Round:
+    """The community's open round, locked; refused when there is none or `today` is outside
+    its dates."""
     round_ = Round.objects.select_for_update().filter(community=community).open().first()
     if round_ is None:
         raise ValidationError(_("现在没有开放的兑换期，不能兑换。"), code="round_not_open")
-    today = timezone.localdate()
     if today < round_.opens_on:
         raise ValidationError(
             _("“%(round)s”从 %(day)s 开始兑换，现在还不能兑换。")
@@ -93,15 +94,18 @@ def redeem(
     quantities: Mapping[int, int],
     submission_key: uuid.UUID,
     by,
+    on: datetime.date | None = None,
 ) -> Redemption:
     """Exchange points for goods in the open round: one redeem entry, the stock and the
     budget taken, a receipt number. Any refusal raises ValidationError and changes nothing.
     The same `submission_key` twice returns the first redemption (a double-clicked form).
+    `on` is the day of the redemption: today, except when the demo replays past rounds.
     """
+    on = on or timezone.localdate()
     existing = Redemption.objects.filter(community=community, submission_key=submission_key)
     if (found := existing.first()) is not None:
         return found
-    round_ = _locked_open_round(community)
+    round_ = _locked_open_round(community, on)
     # Again after the round's lock, so a concurrent twin of this submission has finished.
     if (found := existing.first()) is not None:
         return found
@@ -178,7 +182,7 @@ def redeem(
         kind=LedgerEntry.Kind.REDEEM,
         calculation=_stored(_lazy("兑换：%(words)s"), words=words),
         reason=_stored(_lazy("兑换单 %(number)s"), number=number),
-        occurred_on=timezone.localdate(),
+        occurred_on=on,
         created_by=by,
     )
     entry.save()
@@ -270,7 +274,7 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
 
 
 @transaction.atomic
-def open_round(*, round_: Round, by) -> Round:
+def open_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
     """Start redeeming: a draft round with at least one item, not already past its end,
     while no other round of the community is open."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
@@ -278,7 +282,7 @@ def open_round(*, round_: Round, by) -> Round:
         raise ValidationError(_("只有准备中的兑换期可以开始兑换。"), code="status")
     if not locked.items.exists():
         raise ValidationError(_("请先添加本期可兑换的物品。"), code="no_items")
-    if locked.closes_on < timezone.localdate():
+    if locked.closes_on < (on or timezone.localdate()):
         raise ValidationError(
             _("截止日期 %(day)s 已经过了，请先修改日期。") % {"day": _date(locked.closes_on)},
             code="past",
@@ -331,7 +335,7 @@ SELECT count(*), COALESCE(-SUM(amount), 0) FROM posted
 """
 
 
-def _expire(round_: Round, *, by) -> Expiry:
+def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
     if round_.balance_policy == Round.BalancePolicy.CARRY:
         return Expiry(0, 0)
     if round_.balance_policy == Round.BalancePolicy.CLEAR:
@@ -352,7 +356,7 @@ def _expire(round_: Round, *, by) -> Expiry:
                 "keep": keep,
                 "stream": LedgerEntry.Stream.VALUE_ADDED,
                 "reason": reason,
-                "day": timezone.localdate(),
+                "day": on,
                 "by": by.pk,
             },
         )
@@ -361,14 +365,14 @@ def _expire(round_: Round, *, by) -> Expiry:
 
 
 @transaction.atomic
-def close_round(*, round_: Round, by) -> Round:
+def close_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
     """Settle the round: no more redemptions, and the balance policy applied to every
     passbook of the community by explicit expiry entries (none when points carry over).
     Set-based: the same few statements for 100 households or 100,000."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
     if locked.status != Round.Status.OPEN:
         raise ValidationError(_("只有正在兑换的兑换期可以结账。"), code="status")
-    expiry = _expire(locked, by=by)
+    expiry = _expire(locked, by=by, on=on or timezone.localdate())
     locked.status = Round.Status.CLOSED
     locked.closed_at = timezone.now()
     locked.closed_by = by
