@@ -19,6 +19,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection.close()  # new sessions pick the setting up
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashes passwords slowly on purpose; tests create hundreds of users, so
+    they hash with MD5 (logging in still goes through the real authentication)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def community():
     return CommunityFactory(name="山鑫阳光城", slug="shanxin", passbook_prefix="SX")
