@@ -154,6 +154,11 @@ class LedgerQuerySet(TenantQuerySet):
     def for_household(self, household: Household) -> LedgerQuerySet:
         return self.filter(account__household=household)
 
+    def earning(self) -> LedgerQuerySet:
+        """Points earned by service: earn entries and the reversals of earn entries (an
+        undone approval), not the reversal that gives back a cancelled redemption."""
+        return self.filter(Q(kind="earn") | Q(kind="reverse", reverses__kind="earn"))
+
 
 class LedgerEntry(models.Model):
     """One line of the passbook. Insert-only: never updated, never deleted."""

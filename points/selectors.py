@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from points.models import Account, LedgerEntry
 from residents.models import BuildingGroup, Community, Household, Member
 
-EARNING_KINDS = (LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE)
 # Big savers (储值大户): the households ranked in the top three by points earned in the period.
 TOP_SAVER_RANKS = 3
 STAR_GROUP_RANKS = 3
@@ -200,9 +199,8 @@ class Standings:
 
 
 def _earned(community: Community, period: Period):
-    return LedgerEntry.objects.filter(
+    return LedgerEntry.objects.earning().filter(
         community=community,
-        kind__in=EARNING_KINDS,
         occurred_on__gte=period.start,
         occurred_on__lte=period.end,
     )
@@ -361,7 +359,7 @@ def passbook_view(
     entries = LedgerEntry.objects.filter(account__household=household)
     today = timezone.localdate()
     this_quarter, this_year = quarter_of(today), Period(today.year)
-    earning = entries.filter(kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE])
+    earning = entries.earning()
     totals = earning.aggregate(
         quarter=Coalesce(
             Sum("amount", filter=Q(occurred_on__range=(this_quarter.start, this_quarter.end))),

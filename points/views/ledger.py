@@ -85,13 +85,16 @@ def _ledger_context(
     year_start = today.replace(month=1, day=1)
     quarter_start = _quarter_start(today)
     # Service points net of reversals (a reversal keeps the date of the entry it reverses).
-    context["earned"] = entries.filter(
-        kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE],
-        occurred_on__gte=year_start,
-        occurred_on__lt=year_start.replace(year=year_start.year + 1),
-    ).aggregate(
-        year=Coalesce(Sum("amount"), 0),
-        quarter=Coalesce(Sum("amount", filter=Q(occurred_on__gte=quarter_start)), 0),
+    context["earned"] = (
+        entries.earning()
+        .filter(
+            occurred_on__gte=year_start,
+            occurred_on__lt=year_start.replace(year=year_start.year + 1),
+        )
+        .aggregate(
+            year=Coalesce(Sum("amount"), 0),
+            quarter=Coalesce(Sum("amount", filter=Q(occurred_on__gte=quarter_start)), 0),
+        )
     )
 
     size = PANEL_ENTRIES if embedded else ENTRIES_PER_PAGE

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from points.models import Account, LedgerEntry
+from points.selectors import passbook_view, quarter_of
 from redemption import selectors, services
 from redemption.models import Redemption, RedemptionLine, Round, RoundItem
 from residents import services as residents_services
@@ -270,6 +271,18 @@ class TestCancelling:
         report = selectors.settlement(round_)
         assert (report.redemptions, report.cancelled, report.points) == (0, 1, 0)
 
+    def test_the_points_a_cancelled_redemption_gives_back_were_not_earned(
+        self, community, household, clerk
+    ):
+        _round, (item,) = open_round_with(community)
+        give_points(household, 100)
+        redemption = redeem(community, household, {item.pk: 2}, by=clerk)
+        services.cancel(redemption=redemption, reason="错了", by=clerk)
+        today = timezone.localdate()
+        view = passbook_view(household=household, period=quarter_of(today), before=None)
+        assert (view.balance, view.quarter_points) == (100, 0)
+        assert not LedgerEntry.objects.earning().exists()
+
     def test_a_redemption_is_cancelled_once(self, community, household, clerk):
         _round, (item,) = open_round_with(community)
         give_points(household, 100)
@@ -471,14 +484,17 @@ class TestDatabaseGuards:
     def test_rows_stay_inside_their_community(self, community, other_community, clerk):
         round_ = RoundFactory(community=community)
         foreign_reward = RewardFactory(community=other_community)
-        with pytest.raises(IntegrityError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO redemption_rounditem (community_id, round_id, reward_id,"
-                    " point_price, cost_yuan, stock, taken) VALUES (%s, %s, %s, 1, 1, 1, 0)",
-                    [community.pk, round_.pk, foreign_reward.pk],
-                )
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with (
+            pytest.raises(IntegrityError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "INSERT INTO redemption_rounditem (community_id, round_id, reward_id,"
+                " point_price, cost_yuan, stock, taken) VALUES (%s, %s, %s, 1, 1, 1, 0)",
+                [community.pk, round_.pk, foreign_reward.pk],
+            )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_expiry_entries_take_points_away_and_say_why(self, community, household, clerk):
         give_points(household, 10)
