@@ -114,7 +114,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "residents:household_list"
+LOGIN_REDIRECT_URL = "residents:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Chinese first: zh-Hans unless the user picked English with the switch in the header.

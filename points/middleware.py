@@ -6,8 +6,16 @@ from django.urls import Resolver404, resolve
 
 from points.passbook import SESSION_KEY
 
-# What a resident session may open: its passbook, the language switch, static files.
-RESIDENT_URLS = {"points:passbook_open", "points:passbook", "points:passbook_exit", "set_language"}
+# What a resident session may open: its passbook, the open round's rewards (names only:
+# points does not import redemption), the language switch, static files.
+RESIDENT_URLS = {
+    "points:passbook_open",
+    "points:passbook",
+    "points:passbook_exit",
+    "redemption:resident_rewards",
+    "redemption:resident_reward_picture",
+    "set_language",
+}
 
 
 class ResidentSessionGuard:

@@ -28,7 +28,9 @@ class Reward(models.Model):
     """Something the community shop hands out for points: a bottle of hand soap, a bag of
     rice, a jin of vegetables."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
     name = models.CharField(_("物品名称"), max_length=50)
     unit = models.CharField(_("单位"), max_length=10, help_text=_("如 瓶、袋、斤、盒。"))
     point_price = models.PositiveIntegerField(
@@ -86,7 +88,9 @@ class Round(models.Model):
         CLEAR = "clear", _("结账时积分清零")
         CAP = "cap", _("结账时超出上限的积分清零")
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
     name = models.CharField(_("名称"), max_length=40, help_text=_("如 2026年第四季度。"))
     code = models.CharField(
         _("编号"),
@@ -122,17 +126,28 @@ class Round(models.Model):
         _("状态"), max_length=8, choices=Status.choices, default=Status.DRAFT, editable=False
     )
     # Last receipt serial handed out in this round (bumped under the round's row lock).
-    receipt_serial = models.PositiveIntegerField(default=0, editable=False)
+    receipt_serial = models.PositiveIntegerField(_("已开兑换单数"), default=0, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("开始兑换的人"),
     )
     opened_at = models.DateTimeField(_("开始兑换时间"), null=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("结账人"),
     )
     closed_at = models.DateTimeField(_("结账时间"), null=True)
     # What the balance policy did at closing (the expiry entries themselves are in the ledger).
@@ -205,7 +220,9 @@ class RoundItem(models.Model):
     """An item offered in a round, with the price and cost fixed for the round, its stock and
     how many one household may take."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
     round = models.ForeignKey(
         Round, on_delete=models.PROTECT, related_name="items", verbose_name=_("兑换期")
     )
@@ -267,7 +284,9 @@ class Redemption(models.Model):
     """One visit to the counter: the goods a household took and the points it paid, with a
     receipt number. Cancelled (same round only) by a reversing entry, never deleted."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
     round = models.ForeignKey(
         Round, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("兑换期")
     )
@@ -357,7 +376,9 @@ class Redemption(models.Model):
 class RedemptionLine(models.Model):
     """So many of one round item in a redemption, at the round's price and cost."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
     redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, related_name="lines")
     item = models.ForeignKey(
         RoundItem, on_delete=models.PROTECT, related_name="lines", verbose_name=_("物品")

@@ -6,14 +6,20 @@ households in the round.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, Length
 
+from points.models import PassbookToken
+from points.passbook import token_hash
+from points.selectors import mask_name
 from redemption.models import Redemption, RedemptionLine, Round, RoundItem
-from residents.models import Community, Household
+from residents.models import Community, Household, Member
+from residents.phones import normalize_digits
+from residents.selectors import search_households
 
 
 def open_round(community: Community | int) -> Round | None:
@@ -135,4 +141,108 @@ def pick_list(round_: Round) -> QuerySet[RedemptionLine]:
             "redemption__number",
             "pk",
         )
+    )
+
+
+# Counter
+
+
+# A passbook link as printed in the QR code (…/p/<token>/), anywhere in what was pasted or
+# typed by a USB scanner; a bare token is long and has no spaces (a passbook number is short).
+_PASSBOOK_LINK = re.compile(r"/p/(?P<token>[A-Za-z0-9_-]+)/?(?:[?#].*)?$")
+_BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}$")
+_INITIALS = re.compile(r"^[a-z]+$")
+COUNTER_RESULTS = 20
+
+
+@dataclass
+class CounterSearch:
+    """What the counter's search box found: `households` (at most `COUNTER_RESULTS`),
+    `more` when there were more, and `kind` of input ("link", "token", "text")."""
+
+    query: str
+    kind: str
+    households: list[Household] = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def single(self) -> Household | None:
+        return self.households[0] if len(self.households) == 1 and not self.more else None
+
+
+def households_for_counter(households: QuerySet[Household]) -> QuerySet[Household]:
+    """What the counter shows of a household: address and current members (masked)."""
+    return households.select_related("compound").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=Member.objects.filter(is_active=True).order_by("position", "id"),
+            to_attr="current_members",
+        )
+    )
+
+
+def head_name(household: Household) -> str:
+    """The masked name of the head of the household (or of its first member), for telling
+    households apart at the counter without showing who lives where to the queue."""
+    members = household.current_members
+    head = next((m for m in members if m.relation == Member.Relation.HEAD), None)
+    head = head or (members[0] if members else None)
+    return mask_name(head.name) if head else ""
+
+
+def find_households_at_counter(households: QuerySet[Household], query: str) -> CounterSearch:
+    """Households (of an already scoped queryset) for what the clerk typed, scanned or
+    pasted: a passbook link or its bare token, a passbook number (SX-00123, sx123, 123), a
+    name or its pinyin initials, an address like 5-302, or a room. In-residence households
+    first. Tokens are compared by hash and only unrevoked ones count; looking one up here
+    starts no resident session."""
+    text = normalize_digits(query)
+    text = re.sub(r"\s+", " ", text).strip()
+    link = _PASSBOOK_LINK.search(text) if "/" in text else None
+    if link or (_BARE_TOKEN.match(text) and not _INITIALS.match(text)):
+        token = link["token"] if link else text
+        found = households.filter(
+            Exists(
+                PassbookToken.objects.filter(
+                    household=OuterRef("pk"),
+                    token_hash=token_hash(token),
+                    revoked_at__isnull=True,
+                )
+            )
+        )
+        kind = "link" if link else "token"
+    elif "/" in text:  # some other link: nothing to look up
+        return CounterSearch(query=text, kind="link")
+    elif _INITIALS.match(text.lower()):
+        lowered = text.lower()
+        by_name = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
+        if len(lowered) >= 2:
+            by_name |= Q(name__icontains=text)  # Latin names
+        found = households.filter(
+            Exists(Member.objects.filter(by_name, household=OuterRef("pk"), is_active=True))
+        )
+        kind = "text"
+    else:
+        found = search_households(households, text) if text else households.none()
+        kind = "text"
+    rows = list(
+        households_for_counter(found).order_by(
+            # In residence first, then natural address order (building 2 before 10).
+            Case(When(status=Household.Status.ACTIVE, then=0), default=1),
+            "compound__name",
+            Length("building"),
+            "building",
+            "unit",
+            Length("room"),
+            "room",
+            "pk",
+        )[: COUNTER_RESULTS + 1]
+    )
+    for household in rows:
+        household.head_name = head_name(household)
+    return CounterSearch(
+        query=text,
+        kind=kind,
+        households=rows[:COUNTER_RESULTS],
+        more=len(rows) > COUNTER_RESULTS,
     )

@@ -51,6 +51,13 @@ def _locked_open_round(community: Community, today: datetime.date) -> Round:
     return round_
 
 
+def _moment(on: datetime.date | None) -> datetime.datetime:
+    """Now, or late afternoon of a past day that the demo replays."""
+    if on is None or on == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time(17, 0)))
+
+
 def _date(day) -> str:
     return _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day}
 
@@ -294,7 +301,7 @@ def open_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
             code="one_open",
         )
     locked.status = Round.Status.OPEN
-    locked.opened_at = timezone.now()
+    locked.opened_at = _moment(on)
     locked.opened_by = by
     try:
         with transaction.atomic():
@@ -374,7 +381,7 @@ def close_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
         raise ValidationError(_("只有正在兑换的兑换期可以结账。"), code="status")
     expiry = _expire(locked, by=by, on=on or timezone.localdate())
     locked.status = Round.Status.CLOSED
-    locked.closed_at = timezone.now()
+    locked.closed_at = _moment(on)
     locked.closed_by = by
     locked.expired_households = expiry.households
     locked.expired_points = expiry.points

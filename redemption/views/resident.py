@@ -1,1 +1,151 @@
-"""(being written)"""
+"""What residents see of redemption, from their passbook page: the open round's items with
+what is left and what their household may still take, and their own redemptions.
+
+Reached only with the resident session the passbook's QR link starts (points.passbook),
+exactly like the passbook page; no staff page is reachable from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from points.models import Account
+from points.passbook import resident_household_id
+from points.views.resident import private
+from redemption import selectors
+from redemption.forms.catalogue import SNIFF_BYTES, picture_type
+from redemption.models import Round, RoundItem
+from redemption.services import taken_by_household
+from residents.models import Household
+
+HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
+
+
+@dataclass
+class Offer:
+    """One item of the open round as a resident sees it."""
+
+    item: RoundItem
+    taken: int  # by this household in this round
+    balance: int
+
+    @property
+    def left_for_household(self) -> int | None:
+        limit = self.item.per_household_limit
+        return None if limit is None else max(limit - self.taken, 0)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.item.remaining <= 0
+
+    @property
+    def affordable(self) -> bool:
+        return self.balance >= self.item.point_price
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.item.point_price - self.balance, 0)
+
+
+def _resident_household(request: HttpRequest) -> Household | None:
+    household_id = resident_household_id(request)
+    if not household_id:
+        return None
+    return (
+        Household.objects.select_related("community", "compound")
+        .filter(pk=household_id, status=Household.Status.ACTIVE)
+        .first()
+    )
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """What the passbook page answers without a resident session (or after it ended)."""
+    request.session.flush()
+    return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
+
+
+@require_GET
+@private
+def resident_rewards(request: HttpRequest) -> HttpResponse:
+    """The open round's items for this household, and its redemptions of every round."""
+    household = _resident_household(request)
+    if household is None:
+        return _unavailable(request)
+    account = Account.objects.filter(household=household).only("balance").first()
+    balance = account.balance if account else 0
+    round_ = selectors.open_round(household.community_id)
+    offers: list[Offer] = []
+    last_closed = None
+    if round_ is not None:
+        taken = taken_by_household(round_, household)
+        offers = [
+            Offer(item=item, taken=taken.get(item.pk, 0), balance=balance)
+            for item in selectors.round_items(round_)
+        ]
+    else:
+        last_closed = (
+            Round.objects.filter(community_id=household.community_id, status=Round.Status.CLOSED)
+            .order_by("-closes_on", "-pk")
+            .only("name", "closes_on")
+            .first()
+        )
+    history = list(
+        selectors.household_redemptions(household).order_by("-created_at", "-pk")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    return render(
+        request,
+        "redemption/resident/rewards.html",
+        {
+            "household": household,
+            "balance": balance,
+            "round": round_,
+            "offers": offers,
+            "last_closed": last_closed,
+            "history": history[:HISTORY_LIMIT],
+            "history_cut": len(history) > HISTORY_LIMIT,
+            "history_limit": HISTORY_LIMIT,
+        },
+    )
+
+
+@require_GET
+@private
+def resident_reward_picture(request: HttpRequest, item_pk: int) -> HttpResponse:
+    """The picture of an item of the open round of the resident's community; anything
+    else (another round, another community, no picture, not an image) is a 404."""
+    household = _resident_household(request)
+    if household is None:
+        return _unavailable(request)
+    item = (
+        RoundItem.objects.filter(
+            pk=item_pk,
+            community_id=household.community_id,
+            round__community_id=household.community_id,
+            round__status=Round.Status.OPEN,
+        )
+        .select_related("reward")
+        .first()
+    )
+    name = item.reward.picture.name if item is not None and item.reward.picture else ""
+    if not name:
+        raise Http404
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    content_type = picture_type(handle.read(SNIFF_BYTES))
+    if content_type is None:
+        handle.close()
+        raise Http404
+    handle.seek(0)
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -136,7 +136,7 @@ def _all_routes():
         yield path
 
 
-RESIDENT_PATHS = {"/passbook/", "/passbook/exit/", "/i18n/setlang/", "/p/1/"}
+RESIDENT_PATHS = {"/passbook/", "/passbook/exit/", "/passbook/rewards/", "/i18n/setlang/", "/p/1/"}
 
 
 def test_a_resident_session_reaches_no_staff_page(client, household):

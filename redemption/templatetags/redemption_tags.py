@@ -1,0 +1,40 @@
+"""Template tags for pages outside this app that show redemption, so that `points` (the
+passbook page) never imports `redemption`: the passbook template loads these instead."""
+
+from __future__ import annotations
+
+from django import template
+from django.db.models import Case, Count, IntegerField, Value, When
+
+from redemption.models import Round
+from residents.models import Household
+
+register = template.Library()
+
+
+@register.inclusion_tag("redemption/resident/includes/_open_round_card.html")
+def open_round_card(household: Household) -> dict:
+    """The open round of the household's community (name, dates, how many items, what
+    happens to points at closing), else the last settled round's name, else nothing.
+    One query: the open round sorts before every settled one."""
+    shown = (
+        Round.objects.filter(
+            community_id=household.community_id,
+            status__in=[Round.Status.OPEN, Round.Status.CLOSED],
+        )
+        .annotate(
+            item_count=Count("items"),
+            open_first=Case(
+                When(status=Round.Status.OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("open_first", "-closes_on", "-pk")
+        .first()
+    )
+    is_open = shown is not None and shown.status == Round.Status.OPEN
+    return {
+        "round": shown if is_open else None,
+        "last_closed": shown if shown is not None and not is_open else None,
+    }
