@@ -16,7 +16,8 @@ class RewardAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "community"]
     search_fields = ["name", "note"]
     list_select_related = ["community"]
-    readonly_fields = ["created_at"]
+    # Pictures are uploaded on the catalogue page, which checks the file's content.
+    readonly_fields = ["picture", "created_at"]
 
 
 class RoundItemInline(admin.TabularInline):

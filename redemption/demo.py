@@ -31,16 +31,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from points.demo import _user
 from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.models import Redemption, Reward, Round, RoundItem
 from redemption.selectors import settlement
-from residents.models import Community, Household, StaffMembership
+from residents.models import Community, Household
 
 DEMO_SEED = 20261125
 QUARTER_NAMES = ("一", "二", "三", "四")
@@ -147,24 +147,6 @@ PLANS = {
         ),
     )
 }
-
-
-def _user(community: Community, username: str) -> AbstractBaseUser | None:
-    """The named demo user if it works here, else the community's first staff user."""
-    user = (
-        get_user_model()
-        .objects.filter(username=username, memberships__community=community, is_active=True)
-        .first()
-    )
-    if user is None:
-        membership = (
-            StaffMembership.objects.filter(community=community, user__is_active=True)
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
-        user = membership.user if membership else None
-    return user
 
 
 def quarter(

@@ -163,6 +163,15 @@ def reward_picture(request: HttpRequest, pk: int) -> HttpResponse:
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return not_modified
+    response = picture_response(name)
+    response["Cache-Control"] = "private, no-cache"
+    response["ETag"] = etag
+    return response
+
+
+def picture_response(name: str) -> FileResponse:
+    """A stored picture, typed by its own first bytes; 404 unless it is a JPEG, PNG or WebP
+    (whatever the file is called)."""
     try:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError) as exc:
@@ -175,6 +184,4 @@ def reward_picture(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
-    response["ETag"] = etag
     return response

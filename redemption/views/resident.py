@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -18,9 +17,9 @@ from points.models import Account
 from points.passbook import resident_household_id
 from points.views.resident import private
 from redemption import selectors
-from redemption.forms.catalogue import SNIFF_BYTES, picture_type
 from redemption.models import Round, RoundItem
 from redemption.services import taken_by_household
+from redemption.views.catalogue import picture_response
 from residents.models import Household
 
 HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
@@ -136,16 +135,4 @@ def resident_reward_picture(request: HttpRequest, item_pk: int) -> HttpResponse:
     name = item.reward.picture.name if item is not None and item.reward.picture else ""
     if not name:
         raise Http404
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    content_type = picture_type(handle.read(SNIFF_BYTES))
-    if content_type is None:
-        handle.close()
-        raise Http404
-    handle.seek(0)
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return picture_response(name)
