@@ -53,4 +53,7 @@ urlpatterns = [
     path("passbooks/print/group/", printing.passbook_print_group, name="passbook_print_group"),
     path("passbooks/print/sheet/", printing.passbook_print_sheet, name="passbook_print_sheet"),
     # -- printing patterns end --
+    # Ledger and standings exports (views/exports.py)
+    # -- exports patterns start --
+    # -- exports patterns end --
 ]

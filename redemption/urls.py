@@ -56,4 +56,7 @@ urlpatterns = [
         name="resident_reward_picture",
     ),
     # -- resident patterns end --
+    # The staff dashboard (views/dashboard.py)
+    # -- dashboard patterns start --
+    # -- dashboard patterns end --
 ]

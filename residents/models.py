@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -394,3 +395,91 @@ class Member(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+
+class AuditEvent(models.Model):
+    """One change to an audited row, written by a PostgreSQL trigger (so bulk updates and
+    raw SQL are recorded too): the table and row, what it was and what it became, who did it
+    (the staff user of the request, or nobody for commands) and when."""
+
+    class Action(models.TextChoices):
+        INSERT = "insert", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    table = models.CharField(_("表"), max_length=63)
+    object_id = models.BigIntegerField(_("记录编号"))
+    action = models.CharField(_("操作"), max_length=6, choices=Action.choices)
+    old = models.JSONField(_("原值"), null=True)
+    new = models.JSONField(_("新值"), null=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("修改记录")
+        verbose_name_plural = pgettext_lazy("plural", "修改记录")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # One object's history, newest first.
+            models.Index(fields=["table", "object_id", "-at"], name="residents_audit_object"),
+            # A community's recent changes.
+            models.Index(fields=["community", "-at"], name="residents_audit_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table}#{self.object_id} {self.action}"
+
+
+class ExportRecord(models.Model):
+    """Who downloaded what, when: personal data leaving the system is always on record."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("导出人"),
+    )
+    what = models.CharField(_("导出内容"), max_length=100)
+    file_format = models.CharField(_("格式"), max_length=8)
+    rows = models.PositiveIntegerField(_("行数"))
+    # Whether phone numbers were in full (admins) or masked.
+    full_phones = models.BooleanField(_("含完整电话"), default=False)
+    parameters = models.JSONField(_("条件"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = pgettext_lazy("plural", "导出记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportUpload(models.Model):
+    """A roster file uploaded for import, kept between the preview and the confirmation
+    (and deleted once imported or abandoned)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("导入文件")
+        verbose_name_plural = pgettext_lazy("plural", "导入文件")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -16,4 +16,13 @@ urlpatterns = [
     path("settings/<slug:kind>/new/", views.setting_create, name="setting_create"),
     path("settings/<slug:kind>/<int:pk>/edit/", views.setting_edit, name="setting_edit"),
     path("community/switch/", views.switch_community, name="switch_community"),
+    # Roster import (import_views.py)
+    # -- import patterns start --
+    # -- import patterns end --
+    # Household and member exports (export_views.py)
+    # -- exports patterns start --
+    # -- exports patterns end --
+    # Audit trail (audit_views.py)
+    # -- audit patterns start --
+    # -- audit patterns end --
 ]
