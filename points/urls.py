@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.views import ledger, printing, resident, review, rules, standings
+from points.views import exports, ledger, printing, resident, review, rules, standings
 
 app_name = "points"
 
@@ -55,5 +55,12 @@ urlpatterns = [
     # -- printing patterns end --
     # Ledger and standings exports (views/exports.py)
     # -- exports patterns start --
+    path(
+        "households/<int:pk>/points/export/",
+        exports.household_ledger_export,
+        name="household_ledger_export",
+    ),
+    path("points/ledger/export/", exports.ledger_export, name="ledger_export"),
+    path("standings/export/", exports.standings_export, name="standings_export"),
     # -- exports patterns end --
 ]

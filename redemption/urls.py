@@ -1,6 +1,6 @@
 from django.urls import path
 
-from redemption.views import catalogue, counter, resident, rounds
+from redemption.views import catalogue, counter, dashboard, resident, rounds
 
 app_name = "redemption"
 
@@ -58,5 +58,6 @@ urlpatterns = [
     # -- resident patterns end --
     # The staff dashboard (views/dashboard.py)
     # -- dashboard patterns start --
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     # -- dashboard patterns end --
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views
+from residents import audit_views, export_views, import_views, views
 
 app_name = "residents"
 
@@ -18,11 +18,29 @@ urlpatterns = [
     path("community/switch/", views.switch_community, name="switch_community"),
     # Roster import (import_views.py)
     # -- import patterns start --
+    path("households/import/", import_views.import_start, name="import_start"),
+    path(
+        "households/import/template.<str:file_format>",
+        import_views.import_template,
+        name="import_template",
+    ),
+    path("households/import/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path(
+        "households/import/<int:pk>/problems.csv",
+        import_views.import_problems,
+        name="import_problems",
+    ),
+    path("households/import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("households/import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
     # -- import patterns end --
     # Household and member exports (export_views.py)
     # -- exports patterns start --
+    path("households/export/", export_views.household_export, name="household_export"),
+    path("exports/", export_views.export_log, name="export_log"),
     # -- exports patterns end --
     # Audit trail (audit_views.py)
     # -- audit patterns start --
+    path("audit/", audit_views.audit_list, name="audit_list"),
+    path("audit/<str:table>/<int:object_id>/", audit_views.audit_object, name="audit_object"),
     # -- audit patterns end --
 ]

@@ -42,11 +42,11 @@ PAGE_SIZE = 25
 @require_GET
 @community_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a login lands: the register, or the redemption counter for 兑换员 (who do not
-    see the register)."""
+    """Where a login lands: the dashboard, or the redemption counter for 兑换员 (who do
+    not see the register)."""
     if request.membership.role == Role.COUNTER:
         return redirect("redemption:counter")
-    return redirect("residents:household_list")
+    return redirect("redemption:dashboard")
 
 
 @require_GET

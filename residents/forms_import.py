@@ -1,0 +1,51 @@
+"""Forms of the roster import pages: the upload, and the confirmation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from residents import importing
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("名册文件"),
+        help_text=_("Excel（.xlsx）或 CSV 文件，不超过 5 MB、20000 行。"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.csv,.txt,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+        error_messages={
+            "required": _("请选择要导入的文件。"),
+            "empty": _("文件是空的。"),
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if name.endswith(".xls"):
+            raise ValidationError(
+                _("这是旧版 Excel（.xls）文件。请在 Excel 里“另存为” .xlsx 或 CSV 后再导入。")
+            )
+        if not name.endswith((".xlsx", ".csv", ".txt")):
+            raise ValidationError(_("只能导入 .xlsx 或 .csv 文件。"))
+        try:
+            importing.check_size(upload.size)
+            self.content = upload.read()
+            # A quick look (format, encoding, a header row); the rows are checked next.
+            importing.inspect_file(self.content, upload.name)
+        except importing.RosterError as error:
+            raise ValidationError(error.message) from error
+        return upload
+
+
+class ConfirmImportForm(forms.Form):
+    only_good_rows = forms.BooleanField(
+        label=_("只导入没有问题的户，有错误的户整户跳过"),
+        required=False,
+    )

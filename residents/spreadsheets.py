@@ -1,0 +1,257 @@
+"""Reports that walk out as files: one builder for every export of the project.
+
+A table is a list of `Column`s and rows of plain Python values (str, int, Decimal, date,
+datetime, bool, None). It becomes an `.xlsx` workbook (openpyxl, one sheet per table, bold
+frozen header row, column widths, numbers as numbers and dates as dates) or a `.csv` file
+in UTF-8 with a BOM, which Excel in China opens without garbling the Chinese.
+
+Cells that a spreadsheet would run as a formula (a name typed as `=1+1`, `@SUM(…)`) are
+written as text, so an export never executes what somebody typed into the register.
+
+Every download of personal data is recorded with `record_export` (who, what, when, how many
+rows, whether phone numbers were in full).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from residents.models import ExportRecord
+
+XLSX = "xlsx"
+CSV = "csv"
+FORMATS = (XLSX, CSV)
+CONTENT_TYPES = {
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    CSV: "text/csv; charset=utf-8",
+}
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+YUAN_FORMAT = "0.00"
+# Characters with which Excel, WPS and LibreOffice start a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="EEF0EC")
+_HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+# Excel's limit for a sheet's name, and the characters it refuses in one.
+_SHEET_NAME_LENGTH = 31
+_SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+# What an ExportRecord's `what` means, shown in the export log (codes, so the log reads in
+# the viewer's language).
+EXPORT_KINDS = {
+    "households": gettext_lazy("住户名册"),
+    "household_ledger": gettext_lazy("一户积分明细"),
+    "ledger": gettext_lazy("全居民区积分明细"),
+    "standings": gettext_lazy("积分排行"),
+    "settlement": gettext_lazy("兑换结算"),
+}
+# The conditions an export was made with (ExportRecord.parameters), as the log labels them.
+PARAMETER_LABELS = {
+    "q": gettext_lazy("查找"),
+    "compound": gettext_lazy("小区"),
+    "building_group": gettext_lazy("楼组"),
+    "type": gettext_lazy("家庭类型"),
+    "status": gettext_lazy("状态"),
+    "household": gettext_lazy("户"),
+    "period": gettext_lazy("统计期"),
+    "part": gettext_lazy("内容"),
+    "round": gettext_lazy("兑换期"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its (Chinese) header, its width in characters (a Chinese character counts
+    about two), and for numbers, dates and money an Excel number format."""
+
+    header: str
+    width: int = 12
+    number_format: str | None = None
+
+
+@dataclass
+class Table:
+    """One sheet of a workbook, or the whole of a CSV file."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: list[Sequence[object]] = field(default_factory=list)
+
+
+def _is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    """Spreadsheets know no time zones: the wall-clock time in the project's zone."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def _excel_value(value: object) -> object:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime.datetime):
+        return _local(value)
+    return value
+
+
+def _csv_value(value: object) -> str:
+    kind = type(value)
+    if kind is str:  # most cells: a fast path
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, datetime.datetime):
+        return _local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    text = str(value)
+    # A leading apostrophe keeps the cell as text in Excel (OWASP's advice for CSV).
+    return "'" + text if _is_formula_like(text) else text
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    base = (title.translate(_SHEET_NAME_FORBIDDEN).strip() or "Sheet")[:_SHEET_NAME_LENGTH]
+    name, n = base, 2
+    while name in taken:
+        suffix = f"({n})"
+        name, n = base[: _SHEET_NAME_LENGTH - len(suffix)] + suffix, n + 1
+    taken.add(name)
+    return name
+
+
+def workbook_bytes(tables: Iterable[Table]) -> bytes:
+    """An .xlsx file with one sheet per table. Write-only mode streams the rows out instead
+    of keeping a cell grid: a year of a large community's ledger is tens of thousands."""
+    workbook = Workbook(write_only=True)
+    taken: set[str] = set()
+    for table in tables:
+        sheet = workbook.create_sheet(_sheet_title(table.title, taken))
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=column.header)
+            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGNMENT
+            header.append(cell)
+        sheet.append(header)
+        formats = [column.number_format for column in table.columns]
+        for row in table.rows:
+            cells = []
+            for value, number_format in zip(row, formats, strict=False):
+                value = _excel_value(value)
+                if number_format is None and not _is_formula_like(value):
+                    cells.append(value)  # nothing to style: openpyxl types it
+                    continue
+                cell = WriteOnlyCell(sheet, value=value)
+                if _is_formula_like(value):
+                    cell.data_type = "s"  # text, never a formula
+                elif number_format and value is not None:
+                    cell.number_format = number_format
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(table: Table) -> bytes:
+    """A CSV file in UTF-8 with a byte order mark, CRLF line ends (as Excel writes them)."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([column.header for column in table.columns])
+    for row in table.rows:
+        writer.writerow([_csv_value(value) for value in row])
+    return text.getvalue().encode("utf-8-sig")
+
+
+def content_disposition(ascii_name: str, name: str) -> str:
+    """`attachment` with a plain ASCII file name for old clients and the Chinese one
+    (RFC 5987 `filename*`) for every browser in use today."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in ascii_name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def spreadsheet_response(
+    *,
+    file_format: str,
+    tables: Sequence[Table],
+    ascii_name: str,
+    name: str,
+) -> HttpResponse:
+    """The download: all tables as sheets of one workbook, or the first table as a CSV.
+    `ascii_name` and `name` come without the extension (`households-20261121`,
+    `住户名册-2026年11月21日`)."""
+    if file_format not in FORMATS:
+        raise ValueError(file_format)
+    content = workbook_bytes(tables) if file_format == XLSX else csv_bytes(tables[0])
+    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = content_disposition(
+        f"{ascii_name}.{file_format}", f"{name}.{file_format}"
+    )
+    # Personal data: no copy in a shared proxy or the browser's cache.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def record_export(
+    request: HttpRequest,
+    *,
+    what: str,
+    file_format: str,
+    rows: int,
+    full_phones: bool = False,
+    parameters: dict | None = None,
+) -> ExportRecord:
+    """Put a download on record: who (the request's user), what, in which community, how
+    many rows, whether phone numbers were in full, and the conditions it was made with."""
+    return ExportRecord.objects.create(
+        community=request.community,
+        user=request.user,
+        what=what,
+        file_format=file_format,
+        rows=rows,
+        full_phones=full_phones,
+        parameters=parameters or {},
+    )
+
+
+def dated_names(
+    stem_ascii: str, stem: str, community_slug: str, day: datetime.date
+) -> tuple[str, str]:
+    """(`households-shanxin-20261121`, `住户名册-2026年11月21日`): file names that sort by
+    date and say whose data they are."""
+    return (
+        f"{stem_ascii}-{community_slug}-{day:%Y%m%d}",
+        _("%(stem)s-%(y)s年%(m)s月%(d)s日")
+        % {"stem": stem, "y": day.year, "m": day.month, "d": day.day},
+    )
