@@ -37,12 +37,12 @@ def test_time_zone_is_shanghai():
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
-def test_staff_can_sign_in_and_land_on_the_household_list(client, community):
+def test_staff_can_sign_in_and_land_on_the_dashboard(client, community):
     StaffMembershipFactory(community=community, user__username="sx_staff")
     response = client.post(
         reverse("login"), {"username": "sx_staff", "password": "pass-word-123"}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("residents:household_list")
+    assert response.redirect_chain[-1][0] == reverse("redemption:dashboard")
     assert "山鑫阳光城" in response.content.decode()
 
 

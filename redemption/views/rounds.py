@@ -40,6 +40,7 @@ from redemption.forms.rounds import (
     suggested_round,
 )
 from redemption.models import Round, RoundItem
+from residents.spreadsheets import record_export
 from residents.tenancy import (
     REGISTER_ROLES,
     Role,
@@ -530,6 +531,13 @@ def round_settlement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     round_, report = _settled(request, pk)
     rows = exports.pick_rows(selectors.pick_list(round_))
     content = exports.settlement_workbook(report, rows, community=request.community.name)
+    record_export(
+        request,
+        what="settlement",
+        file_format="xlsx",
+        rows=len(rows),
+        parameters={"round": round_.code},
+    )
     return _download(
         content,
         XLSX,
@@ -549,14 +557,30 @@ def round_settlement_csv(request: HttpRequest, pk: int) -> HttpResponse:
         )
     round_ = _round_for(request, pk)
     if part == "items":
+        report = selectors.settlement(round_)
+        record_export(
+            request,
+            what="settlement",
+            file_format="csv",
+            rows=len(report.items),
+            parameters={"round": round_.code, "part": part},
+        )
         return _download(
-            exports.items_csv(selectors.settlement(round_)),
+            exports.items_csv(report),
             "text/csv; charset=utf-8",
             ascii_name=f"settlement-{round_.code}-items.csv",
             name=_("%(round)s物品汇总.csv") % {"round": round_.name},
         )
+    rows = exports.pick_rows(selectors.pick_list(round_))
+    record_export(
+        request,
+        what="settlement",
+        file_format="csv",
+        rows=len(rows),
+        parameters={"round": round_.code, "part": part},
+    )
     return _download(
-        exports.pick_list_csv(exports.pick_rows(selectors.pick_list(round_))),
+        exports.pick_list_csv(rows),
         "text/csv; charset=utf-8",
         ascii_name=f"settlement-{round_.code}.csv",
         name=_("%(round)s配货单.csv") % {"round": round_.name},

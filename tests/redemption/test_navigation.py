@@ -16,18 +16,21 @@ def test_a_counter_clerk_lands_on_the_counter_and_sees_only_it(counter_client):
     assert reverse("redemption:round_list") not in nav
 
 
-def test_staff_land_on_the_register_and_reach_the_counter_and_rounds(staff_client):
+def test_staff_land_on_the_dashboard_and_reach_the_counter_and_rounds(staff_client):
     response = staff_client.get("/", follow=True)
-    assert response.redirect_chain[-1][0] == reverse("residents:household_list")
+    assert response.redirect_chain[-1][0] == reverse("redemption:dashboard")
     page = response.content.decode()
     assert reverse("redemption:counter") in page
     assert reverse("redemption:round_list") in page
     assert reverse("redemption:reward_list") not in page
+    assert reverse("residents:audit_list") not in page
 
 
-def test_admins_also_manage_the_catalogue(admin_client_of_community):
+def test_admins_also_manage_the_catalogue_and_see_changes_and_exports(admin_client_of_community):
     page = admin_client_of_community.get(reverse("residents:household_list")).content.decode()
     assert reverse("redemption:reward_list") in page
+    assert reverse("residents:audit_list") in page
+    assert reverse("residents:export_log") in page
 
 
 def test_logging_in_goes_through_the_home_page(client, counter_client):
