@@ -8,7 +8,6 @@ so a file that walks out can walk back in.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from residents.forms import HouseholdFilterForm
-from residents.models import ExportRecord, Household, HouseholdQuerySet, Member
-from residents.selectors import search_households
+from residents.models import ExportRecord, Household, Member
+from residents.selectors import filter_households
 from residents.spreadsheets import (
     DATE_FORMAT,
     EXPORT_KINDS,
@@ -49,25 +48,6 @@ def chosen_format(request: HttpRequest) -> str | None:
 
 def format_error() -> str:
     return _("文件格式只能是 xlsx 或 csv。")
-
-
-def filtered_households(queryset: HouseholdQuerySet, form: HouseholdFilterForm):
-    """The households the list shows for a valid filter form, in the list's natural order
-    (building 2 before building 10, room 302 before room 1201)."""
-    data = form.cleaned_data
-    households = search_households(queryset, data["q"])
-    for field in ("compound", "building_group"):
-        if data[field]:
-            households = households.filter(**{field: data[field]})
-    if data["type"]:
-        households = households.filter(types=data["type"])
-    if data["status"] == "moved_out":
-        households = households.filter(status=Household.Status.MOVED_OUT)
-    elif data["status"] != "all":
-        households = households.active()
-    return households.order_by(
-        "compound__name", Length("building"), "building", "unit", Length("room"), "room", "pk"
-    )
 
 
 def _conditions(form: HouseholdFilterForm) -> dict[str, str]:
@@ -173,7 +153,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
         return refused(request, errors, back)
 
     full_phones = is_admin(request)
-    households = filtered_households(scoped(request, Household.objects.for_list()), form)
+    households = filter_households(scoped(request, Household.objects.for_list()), form.cleaned_data)
     rows = household_rows(households, full_phones=full_phones)
     ascii_name, name = dated_names(
         "households", _("住户名册"), request.community.slug, timezone.localdate()

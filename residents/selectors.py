@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length
 
 from residents.models import Household, HouseholdQuerySet, Member
 from residents.phones import normalize_digits
@@ -81,4 +82,26 @@ def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> l
         people.filter(found).order_by(
             "household__compound__name", "household__building", "household__room", "position"
         )[:limit]
+    )
+
+
+def filter_households(queryset, data: dict | None):
+    """The households the register list (and its export) shows for the filter form's
+    cleaned data — those in residence when there is none — in natural order: building 2
+    before building 10, room 302 before room 1201."""
+    status = ""
+    if data is not None:
+        queryset = search_households(queryset, data["q"])
+        for field in ("compound", "building_group"):
+            if data[field]:
+                queryset = queryset.filter(**{field: data[field]})
+        if data["type"]:
+            queryset = queryset.filter(types=data["type"])
+        status = data["status"]
+    if status == "moved_out":
+        queryset = queryset.filter(status=Household.Status.MOVED_OUT)
+    elif status != "all":
+        queryset = queryset.active()
+    return queryset.order_by(
+        "compound__name", Length("building"), "building", "unit", Length("room"), "room", "pk"
     )

@@ -25,7 +25,7 @@ from residents.forms import (
     MoveOutForm,
 )
 from residents.models import BuildingGroup, Compound, Household, HouseholdType
-from residents.selectors import search_households
+from residents.selectors import filter_households
 from residents.tenancy import (
     REGISTER_ROLES,
     Role,
@@ -53,25 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @community_required(*REGISTER_ROLES)
 def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdFilterForm(request.GET or None, community=request.community)
-    households = scoped(request, Household.objects.for_list())
-    status = ""
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        households = search_households(households, data["q"])
-        for field in ("compound", "building_group"):
-            if data[field]:
-                households = households.filter(**{field: data[field]})
-        if data["type"]:
-            households = households.filter(types=data["type"])
-        status = data["status"]
-    if status == "moved_out":
-        households = households.filter(status=Household.Status.MOVED_OUT)
-    elif status != "all":
-        households = households.active()
-
-    # Natural order: building 2 before building 10, room 302 before room 1201.
-    households = households.order_by(
-        "compound__name", Length("building"), "building", "unit", Length("room"), "room", "pk"
+    valid = form.is_bound and form.is_valid()
+    households = filter_households(
+        scoped(request, Household.objects.for_list()), form.cleaned_data if valid else None
     )
     paginator = Paginator(households, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
