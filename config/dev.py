@@ -3,6 +3,8 @@
 
     python3 config/dev.py demo    # install, migrate, load demo data, serve on 127.0.0.1:8000
     python3 config/dev.py test    # install, run the whole test suite (extra args go to pytest)
+    python3 config/dev.py reliability  # run the security and reliability suites and write
+                                       # what they measured to docs/reliability.md
 
 Creates `.venv/` with the project's dependencies (again only when pyproject.toml changed).
 Without DATABASE_URL, Django starts the embedded PostgreSQL in `.pgdata/`.
@@ -63,13 +65,16 @@ def test(pytest_args: list[str]) -> None:
     os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
 
 
+def reliability(pytest_args: list[str]) -> None:
+    os.environ["RELIABILITY_REPORT"] = str(ROOT / "docs" / "reliability.md")
+    test(["tests/security", "tests/reliability", *pytest_args])
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    commands = {"demo": lambda args: demo(), "test": test, "reliability": reliability}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    if sys.argv[1] == "demo":
-        demo()
-    else:
-        test(sys.argv[2:])
+    commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
 from django.test import Client
 
 from residents.models import StaffMembership
 from tests.factories import CommunityFactory, StaffMembershipFactory
+from tests.reliability.report import Report
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +20,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
             name = connection.settings_dict["NAME"]
             cursor.execute(f'ALTER DATABASE "{name}" SET passbook.allow_truncate = on')
         connection.close()  # new sessions pick the setting up
+
+
+@pytest.fixture(scope="session")
+def reliability(django_db_setup, django_db_blocker):
+    """Collects what the security and reliability suites measure; with RELIABILITY_REPORT
+    set (`python3 config/dev.py reliability`) it is written there as Markdown at the end."""
+    report = Report()
+    yield report
+    target = os.environ.get("RELIABILITY_REPORT")
+    if target and report.findings:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            report.postgres = cursor.fetchone()[0].split(" on ")[0]
+        report.write(target)
 
 
 @pytest.fixture(autouse=True)
