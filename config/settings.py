@@ -67,7 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "residents.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.security.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
     "points.middleware.ResidentSessionGuard",
     "residents.middleware.CommunityMiddleware",
 ]
@@ -117,6 +119,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "residents:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (config/auth.py): after LOGIN_FAILURE_LIMIT failed logins of one user
+# name within LOGIN_FAILURE_WINDOW_MINUTES, or LOGIN_FAILURE_LIMIT_PER_IP from one address,
+# logins are refused for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AUTHENTICATION_BACKENDS = ["config.auth.ThrottledModelBackend"]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=20)
+LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Behind a proxy every request comes from the proxy's address: name the header carrying
+# the client's (e.g. HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last address is used).
+LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="")
+# Staff sessions end after this long without a request (config/security.py).
+STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # Chinese first: zh-Hans unless the user picked English with the switch in the header.
 LANGUAGE_CODE = "zh-hans"

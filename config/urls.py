@@ -3,12 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config import auth
+
 admin.site.site_header = _("公益存折 · 系统管理")
 admin.site.site_title = _("公益存折")
 admin.site.index_title = _("数据管理")
+admin.site.login_form = auth.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth.ThrottledLoginView.as_view(), name="login"),
+    path("login/lockouts/", auth.lockout_list, name="login_lockouts"),
+    path("login/lockouts/unlock/", auth.lockout_unlock, name="login_unlock"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

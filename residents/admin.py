@@ -6,6 +6,7 @@ from residents.models import (
     Compound,
     Household,
     HouseholdType,
+    LoginFailure,
     Member,
     StaffMembership,
 )
@@ -118,3 +119,20 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["name", "phone", "household__passbook_number", "employer"]
     raw_id_fields = ["household"]
     list_select_related = ["household", "household__compound"]
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Every failed login, for the superuser: deleting a name's rows unlocks it."""
+
+    list_display = ["username", "ip_address", "at"]
+    list_filter = ["at"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = ["username", "ip_address", "at"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

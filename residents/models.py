@@ -483,3 +483,44 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class LoginFailure(models.Model):
+    """One failed staff login: the name typed (lower-cased, whether or not such a user
+    exists) and the address it came from. Too many in a short time lock the name or the
+    address out for a while (config/auth.py); a successful login or an admin's unlock
+    deletes the name's rows."""
+
+    username = models.CharField(_("用户名"), max_length=150)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = pgettext_lazy("plural", "登录失败记录")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The latest failures of one name: is it locked out?
+            models.Index(fields=["username", "-at"], name="residents_loginfail_user"),
+            # The latest failures from one address: is it locked out?
+            models.Index(fields=["ip_address", "-at"], name="residents_loginfail_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.ip_address or '-'}"
+
+
+class UserSession(models.Model):
+    """Which database session belongs to which signed-in user, so deactivating a user can
+    end every session they have without decoding the whole session table."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = pgettext_lazy("plural", "登录会话")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.session_key[:6]}…"

@@ -42,7 +42,7 @@ class StandingsForm(forms.Form):
         if older is not None and older.param not in offered:
             choices.insert(0, (older.param, older.label))
         self.fields["period"].widget = forms.Select(
-            choices=choices, attrs={"onchange": "this.form.submit()"}
+            choices=choices, attrs={"data-autosubmit": True}
         )
         self.fields["period"].initial = quarter_of(today).param
 

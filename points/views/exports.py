@@ -43,7 +43,7 @@ def _period_and_format(
     to choose the period and the format (the link on the passbook page leads there)."""
     form = StandingsForm(request.GET, today=timezone.localdate())
     if "format" not in request.GET:
-        form.fields["period"].widget.attrs.pop("onchange", None)
+        form.fields["period"].widget.attrs.pop("data-autosubmit", None)
         context = {"form": form, "title": title, "back": back, "period": form.chosen()}
         return None, None, render(request, CHOOSE, context)
     file_format = chosen_format(request)

@@ -54,7 +54,12 @@ def browser():
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    # Playwright polls wait_for_function() predicates with eval, which the site's
+    # Content-Security-Policy refuses; the policy itself is checked, without this bypass,
+    # in tests/security/test_headers.py.
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN", bypass_csp=True
+    )
     page = context.new_page()
     yield page
     context.close()
