@@ -1,5 +1,7 @@
-"""Posting points. Each function is one transaction; balances move only by ledger entries
-(a PostgreSQL trigger applies each entry to its account under the account's row lock)."""
+"""Posting points. Each function is one transaction, run again should PostgreSQL abort it
+for a deadlock or a serialization failure (residents/transactions.py); balances move only by
+ledger entries (a PostgreSQL trigger applies each entry to its account under the account's
+row lock)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from points.models import Account, LedgerEntry
 from points.rules import quote_attendances
 from residents.models import Community, Household, Member
+from residents.transactions import retry_on_conflict
 from volunteering.models import Attendance
 
 
@@ -80,7 +83,7 @@ class ApprovalResult:
         return sum(entry.amount for entry in self.entries)
 
 
-@transaction.atomic
+@retry_on_conflict
 def approve(*, community: Community, attendance_ids: Iterable[int], by) -> ApprovalResult:
     """Approve pending attendance and post one earn entry for each record that earns points.
 
@@ -130,7 +133,7 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by) -> Appro
     return result
 
 
-@transaction.atomic
+@retry_on_conflict
 def reject(
     *, community: Community, attendance_ids: Iterable[int], reason: str, by
 ) -> list[Attendance]:
@@ -152,7 +155,7 @@ def reject(
     return attendances
 
 
-@transaction.atomic
+@retry_on_conflict
 def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | None:
     """Take back an approved record: a reversing entry for its points (nothing is deleted)
     and the record marked as not approved, with the reason."""
@@ -198,7 +201,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | N
     return reversal
 
 
-@transaction.atomic
+@retry_on_conflict
 def adjust(
     *,
     household: Household,

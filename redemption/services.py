@@ -1,8 +1,10 @@
 """Running a round: opening it, redeeming at the counter, cancelling, and closing with its
-balance policy. Each function is one transaction.
+balance policy. Each function is one transaction, run again should PostgreSQL abort it for
+a deadlock or a serialization failure (residents/transactions.py).
 
-Locks are always taken in the same order — the round, then its items (by id), then the
-household's account — so two counters, a cancellation and a closing never deadlock.
+Locks are always taken in the same order — the round, then the household, its items (by
+id), then the household's account — so two counters, a cancellation and a closing do not
+deadlock; the retry is for what this order cannot foresee.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from points.models import LedgerEntry
 from points.services import _entry, _stored, lock_accounts
 from redemption.models import MAX_QUANTITY, Redemption, RedemptionLine, Round, RoundItem
 from residents.models import Community, Household
+from residents.transactions import retry_on_conflict
 
 
 def _yuan(value: Decimal) -> str:
@@ -93,7 +96,7 @@ def _clean_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
     return cleaned
 
 
-@transaction.atomic
+@retry_on_conflict
 def redeem(
     *,
     community: Community,
@@ -229,7 +232,7 @@ def redeem(
     return redemption
 
 
-@transaction.atomic
+@retry_on_conflict
 def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
     """Undo a redemption of the round still open: the goods back in stock, the money back in
     the budget, and a reversing entry giving the points back."""
@@ -280,7 +283,7 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
     return locked
 
 
-@transaction.atomic
+@retry_on_conflict
 def open_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
     """Start redeeming: a draft round with at least one item, not already past its end,
     while no other round of the community is open."""
@@ -371,7 +374,7 @@ def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
     return Expiry(households, points)
 
 
-@transaction.atomic
+@retry_on_conflict
 def close_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
     """Settle the round: no more redemptions, and the balance policy applied to every
     passbook of the community by explicit expiry entries (none when points carry over).
