@@ -62,7 +62,8 @@ def passbook(request: HttpRequest) -> HttpResponse:
         else None
     )
     if household is None:
-        request.session.flush()
+        if not request.user.is_authenticated:  # a stale resident session, never a staff login
+            request.session.flush()
         return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
     try:
         period = parse_period(request.GET.get("quarter", ""))

@@ -64,7 +64,8 @@ def _resident_household(request: HttpRequest) -> Household | None:
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
     """What the passbook page answers without a resident session (or after it ended)."""
-    request.session.flush()
+    if not request.user.is_authenticated:  # a stale resident session, never a staff login
+        request.session.flush()
     return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
 
 
