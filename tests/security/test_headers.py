@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from config.security import CONTENT_SECURITY_POLICY
-from tests.browser.conftest import browser  # noqa: F401  (the Chromium fixture)
 from tests.security.test_personal_data import seeded_world
 
 HEADERS = {
@@ -186,7 +185,7 @@ def _console(message, role: str, problems: list[str]) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_main_pages_run_in_chromium_without_a_csp_violation(
-    browser,  # noqa: F811
+    browser,
     live_server,
     community,
     reliability,
