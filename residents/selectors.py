@@ -80,7 +80,13 @@ def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> l
             return []
     return list(
         people.filter(found).order_by(
-            "household__compound__name", "household__building", "household__room", "position"
+            # Natural order, as in the register: building 7 before building 10.
+            "household__compound__name",
+            Length("household__building"),
+            "household__building",
+            Length("household__room"),
+            "household__room",
+            "position",
         )[:limit]
     )
 

@@ -111,3 +111,19 @@ def test_a_renamed_member_gets_new_pinyin(community, households):
     member.save(update_fields=["name"])
     member.refresh_from_db()
     assert (member.name_pinyin, member.name_initials) == ("wangjianguo", "wjg")
+
+
+def test_residents_found_come_in_natural_building_and_room_order(community):
+    ten = HouseholdFactory(community=community, building="10", room="101")
+    seven_high = HouseholdFactory(
+        community=community, compound=ten.compound, building="7", room="1201"
+    )
+    seven_low = HouseholdFactory(
+        community=community, compound=ten.compound, building="7", room="302"
+    )
+    for household in (ten, seven_high, seven_low):
+        MemberFactory(household=household, name="张建国")
+
+    found_in = [member.household for member in people(community, "zhang")]
+
+    assert found_in == [seven_low, seven_high, ten]
