@@ -274,6 +274,9 @@ class LedgerEntry(models.Model):
         indexes = [
             # The household's passbook page: newest first, keyset-paginated by id.
             models.Index(fields=["account", "-id"], name="points_entry_account_id"),
+            # The passbook page's quarter and year: only that period's entries are read,
+            # however long the household's history.
+            models.Index(fields=["account", "occurred_on"], name="points_entry_account_day"),
             # Standings: one community's entries in a period.
             models.Index(fields=["community", "occurred_on"], name="points_entry_occurred"),
         ]

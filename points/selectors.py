@@ -360,7 +360,8 @@ def passbook_view(
     today = timezone.localdate()
     this_quarter, this_year = quarter_of(today), Period(today.year)
     earning = entries.earning()
-    totals = earning.aggregate(
+    # Only this year's entries (the quarter is within it), not the whole history.
+    totals = earning.filter(occurred_on__range=(this_year.start, this_year.end)).aggregate(
         quarter=Coalesce(
             Sum("amount", filter=Q(occurred_on__range=(this_quarter.start, this_quarter.end))),
             0,
