@@ -1,0 +1,1 @@
+"""The performance benchmark (`python bench/run.py`): not part of the application or its tests."""
