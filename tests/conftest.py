@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -35,6 +36,14 @@ def reliability(django_db_setup, django_db_blocker):
             cursor.execute("SELECT version()")
             report.postgres = cursor.fetchone()[0].split(" on ")[0]
         report.write(target)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached page fragments (the passbook's ways to earn) never outlive a test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

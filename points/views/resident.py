@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -87,9 +87,18 @@ def passbook(request: HttpRequest) -> HttpResponse:
             "period": period,
             "newer_period": period.next() if period.next().start <= timezone.localdate() else None,
             "older_period": period.previous(),
-            "ways_to_earn": _ways_to_earn(household),
+            # Called by the template only when its cached fragment has expired.
+            "ways_to_earn": partial(_ways_to_earn, household),
+            "ways_to_earn_seconds": WAYS_TO_EARN_CACHE_SECONDS,
+            "today": timezone.localdate(),
         },
     )
+
+
+# "How to earn points" is the same for every household of a community and changes only when
+# an admin edits a rule or a project, so its rendered list is cached for a few minutes per
+# community, language and day (a change reaches residents' phones within that time).
+WAYS_TO_EARN_CACHE_SECONDS = 300
 
 
 def _ways_to_earn(household: Household) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -213,6 +213,7 @@ def test_the_page_takes_the_same_queries_from_10_to_10000_entries(client, househ
     def queries_for_page(h) -> int:
         c = Client()
         open_link(c, issue(h))
+        c.get(PAGE)  # the community's "how to earn points" list is now cached
         with CaptureQueriesContext(connection) as captured:
             response = c.get(PAGE)
         assert response.status_code == 200
@@ -222,4 +223,27 @@ def test_the_page_takes_the_same_queries_from_10_to_10000_entries(client, househ
     add_entries(small, 10)
     large = HouseholdFactory(community=community)
     add_entries(large, 10_000)
-    assert queries_for_page(small) == queries_for_page(large) <= 10
+    assert queries_for_page(small) == queries_for_page(large) <= 8
+
+
+def test_the_ways_to_earn_list_is_built_once_per_community_and_language(client, household):
+    from tests.factories import ProjectFactory
+    from tests.points.factories import PointRuleFactory
+
+    project = ProjectFactory(community=household.community, name="楼道清洁")
+    PointRuleFactory(community=household.community, points_per_session=3)
+    neighbour = HouseholdFactory(community=household.community)
+    open_link(client, issue(household))
+    first = client.get(PAGE).content.decode()
+    assert project.name in first and "每次 3 分" in first
+
+    other = Client()
+    open_link(other, issue(neighbour))
+    with CaptureQueriesContext(connection) as warm:
+        assert "每次 3 分" in other.get(PAGE).content.decode()
+    other.cookies["django_language"] = "en"
+    with CaptureQueriesContext(connection) as english:
+        page = other.get(PAGE).content.decode()
+
+    assert "3 per session" in page and "每次 3 分" not in page
+    assert len(english) == len(warm) + 2  # the rules and projects, read again for English
