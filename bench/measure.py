@@ -164,10 +164,11 @@ def wrk(targets: list[tuple[str, str]], seconds: int) -> dict:
 def passbook(sessions: list[tuple[int, str]], seconds: int) -> dict:
     """The resident page and the floor, alternating twice after a warm-up; means."""
     app = [("/passbook/", cookie) for _, cookie in sessions]
-    floor = [(f"/bench/floor/passbook/{hid}/", "") for hid, _ in sessions]
+    # The floor is keyed by the same resident session as the page.
+    floor = [("/bench/floor/passbook/", cookie) for _, cookie in sessions]
     status, _, _ = get("/passbook/", f"sessionid={sessions[0][1]}")
     assert status == 200, status
-    assert get(floor[0][0])[0] == 200
+    assert get("/bench/floor/passbook/", f"sessionid={sessions[0][1]}")[0] == 200
     wrk(app, 2)
     wrk(floor, 2)
     runs = {"app": [], "floor": []}

@@ -120,26 +120,24 @@ def pages_table(results: dict) -> str:
 # the benchmark process, EXPLAIN ANALYZE of its queries). Kept here so a re-run keeps it.
 ANALYSIS = """## Where a target is missed, and why
 
-**Passbook page, ≥ 0.5× the floor: not met (about 0.1×).** The cost does not come from the
-history. The first full run found two of the page's queries reading every entry of the
-household (the quarter/year totals had no date condition, and the quarter's page was found
-through the account index, then filtered by date): at 10M entries EXPLAIN ANALYZE showed
-2,023 heap blocks and 3.5–4 ms each. Fixed (points/0006 adds an index on
-(account, occurred_on); the totals are limited to this year): now 0.7 ms and 0.3 ms, reading
-only this year's and this quarter's rows, so the page's queries are bounded by the period,
-not the history (the "flat" row). It is the fixed
-cost of a Django page against one hand-written query: per request the app runs 10 queries
-(session, household with community and compound, quarter and year totals, the page of
-entries with member and activity, the balance, each member's share this year, the members,
-the rules in force and the projects for "ways to earn", the open round for the rewards
-link) and renders the full resident template (base layout, translations, the ways-to-earn
-list), while the floor runs 1 query without a session and joins strings. cProfile of one
-request: about 60 % of the time in the ORM (building and compiling the SQL, round
-trips), about a third in template rendering, the rest in middleware; in-process, one
-request took about 100 ms on the loaded machine against about 12 ms for the floor. Folding
-a query or two together (e.g. the balance into the household query) would save a few per
-cent, not the 5× needed; reaching 0.5× would mean replacing the ORM and the template with
-hand-written SQL and string building, which we chose not to do.
+**Passbook page, ≥ 0.5× the floor: not met (0.20× in the latest run, 0.07× before the
+fixes below).** The cost does not come from the history (the "flat" row). The first full
+run found two of the page's queries reading every entry of the household (the quarter/year
+totals had no date condition): at 10M entries EXPLAIN ANALYZE showed 2,023 heap blocks and
+3.5–4 ms each. Fixed (points/0006 adds an index on (account, occurred_on); the totals read
+only this year): now 0.7 ms and 0.3 ms. Then the community's "how to earn points" list (the
+rules in force and every project, the same for all households) became a cached fragment per
+community, language and day: 10 → 8 queries and about a quarter less CPU per request. The
+floor was also made fair: it now finds the household by the same resident session and
+returns the same content (balance, quarter and year totals, members' shares, the round,
+the quarter's entries) with two hand-written queries. What remains is the fixed cost of a
+Django page: per request the app runs 8 queries through the ORM (session, household,
+totals, entries with member and activity, balance, members' shares, members, the round
+card) and renders the resident template with translations; cProfile puts most of the
+time in building and compiling ORM queries and the rest in template rendering and
+middleware. Reaching 0.5× would mean hand-written SQL for this page (folding the totals,
+shares and balance into one statement) or caching each household's rendered page keyed
+by its last ledger entry; both are possible next steps, not done in this round.
 
 **Closing a round, ≤ 2× the floor: see the table.** `close_round` runs the same single
 `INSERT … SELECT` as the floor, but every expiry entry goes through the ledger's row
@@ -150,15 +148,15 @@ price of the ledger's invariants being enforced by PostgreSQL for every write pa
 statement-level trigger with transition tables could do it set-based, but that changes the
 ledger's guards (points/migrations/0002) and their tests, so it is left as a known cost.
 
-**Import, ≤ 5 s for 10,000 rows: met in the second full run (4.2 s), missed in the first
-(8.7 s, with the machine far busier).** The import checks every row (addresses, phones,
+**Import, ≤ 5 s for 10,000 rows: met in the latest full runs (4.2 s and 4.4 s), missed in
+the first (8.7 s, with the machine far busier).** The import checks every row (addresses, phones,
 duplicates, building groups, household types), plans the changes, computes the pinyin
 search keys of each name (pypinyin, about a fifth of the time in the profile) and writes
 households and members with COPY and bulk statements; COPY of the raw file is the floor.
 The profile shows no single hot spot left to remove with a small change.
 
-**Attendance, ≤ 5×: on the line (4.6× in the first full run, 5.1× in the second).** The
-floor is one statement (about 16 ms for 200 rows). `log_activity` runs six: the
+**Attendance, ≤ 5×: on the line (4.6×, 5.1× and 5.4× in three full runs).** The
+floor is one statement (10–16 ms for 200 rows). `log_activity` runs six: the
 double-submission lookup, one query loading the 200 members with their households to check
 every row (the largest single cost, about a quarter), the activity insert in a savepoint,
 the attendance `bulk_create`, and the commit; the rest is Python building 200 model
@@ -216,9 +214,13 @@ History entries are `adjust` entries (an `earn` entry needs an attendance of its
 sample household's QR link (`/p/<token>/`, tokens issued by `issue_tokens`) is opened once
 to get a resident session; `wrk -t2 -c8` then requests `/passbook/` with a random one of
 those sessions per request (a Lua script; p50/p95 from wrk's latency histogram). The floor
-(`bench/floor.py`, `/bench/floor/passbook/<household id>/`) does one raw SQL query — balance
-plus the current quarter's latest 30 entries with member name and activity title — and
-joins strings; it needs no session. After a 2 s warm-up of each, app and floor are run
+(`bench/floor.py`, `/bench/floor/passbook/`) finds the household by the same resident
+session and shows the same content with two raw SQL queries joined into a string: community,
+passbook number and address, balance, this quarter's and this year's earned points, each
+member's share, the open round with its number of items, and the quarter's latest 30
+entries with member name and activity title. (The page's "how to earn points" list, the
+same for the whole community, is cached by the application and left out of the floor.)
+After a 2 s warm-up of each, app and floor are run
 alternately twice for {3 if results["quick"] else 8} s each; the figures are the means.
 
 **Attendance.** `volunteering.services.activities.log_activity` (what the activity logging
