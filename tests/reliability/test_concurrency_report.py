@@ -12,11 +12,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -30,6 +28,7 @@ from residents.transactions import conflict_kind, conflicts
 from tests.factories import HouseholdFactory, MemberFactory, ProjectFactory, UserFactory
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
+from tests.reliability.books import books_balance
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 from volunteering.models import Attendance
 
@@ -144,21 +143,8 @@ def check_books() -> Books:
         .filter(n__gt=1)
         .count()
     )
-    sums = (
-        LedgerEntry.objects.filter(account=OuterRef("pk"))
-        .order_by()
-        .values("account")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    unbalanced = (
-        Account.objects.annotate(summed=Coalesce(Subquery(sums), 0))
-        .exclude(balance=F("summed"))
-        .count()
-    )
-    out = StringIO()
-    call_command("reconcile_ledger", stdout=out)
-    return Books(overdrafts, oversold, stock_mismatches, duplicates, unbalanced, out.getvalue())
+    unbalanced, summary = books_balance()
+    return Books(overdrafts, oversold, stock_mismatches, duplicates, unbalanced, summary)
 
 
 def assert_and_record(reliability, title, *, tried, outcome, books, held, **extra):

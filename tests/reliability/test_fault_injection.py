@@ -19,16 +19,12 @@ import sys
 import threading
 import time
 import uuid
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -41,6 +37,7 @@ from residents.transactions import conflict_kind
 from tests.factories import HouseholdFactory, MemberFactory, ProjectFactory, UserFactory
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
+from tests.reliability.books import books_balance
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 from volunteering.models import Attendance
 
@@ -120,26 +117,6 @@ def snapshot(*, households=(), round_: Round | None = None) -> dict:
         round_.refresh_from_db()
         state["round"] = (round_.spent_yuan, round_.receipt_serial)
     return state
-
-
-def books_balance() -> tuple[int, str]:
-    """(accounts whose balance differs from the sum of their entries, reconcile_ledger's
-    summary); reconcile_ledger raises CommandError (exit status 1) on any difference."""
-    sums = (
-        LedgerEntry.objects.filter(account=OuterRef("pk"))
-        .order_by()
-        .values("account")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    unbalanced = (
-        Account.objects.annotate(summed=Coalesce(Subquery(sums), 0))
-        .exclude(balance=F("summed"))
-        .count()
-    )
-    out = StringIO()
-    call_command("reconcile_ledger", stdout=out)
-    return unbalanced, out.getvalue().strip()
 
 
 def first_words(sql: str) -> str:
