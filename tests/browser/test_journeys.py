@@ -7,12 +7,14 @@ residents' committee lives a quarter:
    and prints the receipt, the passbook shows the debit, the admin closes the round and
    downloads the settlement.
 
-Each step saves a screenshot to docs/screenshots/ (the README shows some of them).
+Each step saves a screenshot to screenshots/journeys/ (ignored by git); with
+UPDATE_SCREENSHOTS=1 they replace the ones in docs/screenshots/ that the README shows.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +41,12 @@ from volunteering.models import Activity, Attendance
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS")
+    else ROOT / "screenshots" / "journeys"
+)
 DESK = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 PASSWORD = "pass-word-123"  # UserFactory's
