@@ -1,44 +1,19 @@
 """Many staff approving, undoing and adjusting one household at the same moment."""
 
 import random
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 
 from points import services
 from points.models import Account, LedgerEntry
+from tests.concurrency import at_once
 from tests.factories import HouseholdFactory, MemberFactory, ProjectFactory, UserFactory
 from tests.points.factories import PointRuleFactory
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(workers):
-    barrier = threading.Barrier(len(workers))
-    errors = []
-
-    def run(work):
-        try:
-            barrier.wait()
-            work()
-        except ValidationError:
-            pass  # a refusal is a fine outcome; the sums below decide
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_many_staff_approving_the_same_records_post_each_once(community):
@@ -61,7 +36,7 @@ def test_many_staff_approving_the_same_records_post_each_once(community):
         chosen = random.sample(ids, k=6)
         return lambda: services.approve(community=community, attendance_ids=chosen, by=user)
 
-    errors = at_once([approver(user) for user in staff])
+    errors = at_once([approver(user) for user in staff]).errors
     # and whatever the random subsets missed, approved afterwards
     services.approve(community=community, attendance_ids=ids, by=staff[0])
     assert errors == []
@@ -98,7 +73,7 @@ def test_approvals_undos_and_adjustments_on_one_household_keep_it_consistent(com
             for _ in range(4)
         ),
     ]
-    assert at_once(workers) == []
+    assert at_once(workers).errors == []
     balance = Account.objects.get(household=household).balance
     assert balance == LedgerEntry.objects.aggregate(s=Sum("amount"))["s"] == 6 + 20 - 6 + 6 - 8
     assert LedgerEntry.objects.filter(kind="earn").count() == 12

@@ -1,46 +1,20 @@
 """Many counters redeeming at the same moment (threads released together by a barrier,
 each on its own PostgreSQL connection): no overdraft, no overselling, no double receipt."""
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 
 from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.models import Redemption, RoundItem
+from tests.concurrency import at_once
 from tests.factories import HouseholdFactory, UserFactory
 from tests.redemption.factories import give_points, open_round_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def at_once(workers) -> tuple[list, list, list]:
-    """Run the callables together; (results, refusals, unexpected errors)."""
-    barrier = threading.Barrier(len(workers))
-    results, refusals, errors = [], [], []
-
-    def run(work):
-        try:
-            barrier.wait()
-            results.append(work())
-        except ValidationError as refusal:
-            refusals.append(refusal)
-        except Exception as error:  # a deadlock or a 500 would land here
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, refusals, errors
 
 
 def redeeming(community, household, item, clerk, quantity=1, key=None):

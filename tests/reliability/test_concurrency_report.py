@@ -6,15 +6,12 @@ measured for docs/reliability.md."""
 from __future__ import annotations
 
 import datetime
-import threading
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -25,6 +22,8 @@ from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.models import Redemption, RedemptionLine, RoundItem
 from residents.transactions import conflict_kind, conflicts
+from tests.concurrency import Together
+from tests.concurrency import at_once as run_together
 from tests.factories import HouseholdFactory, MemberFactory, ProjectFactory, UserFactory
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
@@ -39,11 +38,7 @@ WORKERS = 50
 
 
 @dataclass
-class Outcome:
-    results: list = field(default_factory=list)
-    refusals: list[ValidationError] = field(default_factory=list)
-    errors: list[Exception] = field(default_factory=list)
-    seconds: float = 0.0
+class Outcome(Together):
     conflicts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -59,39 +54,19 @@ class Outcome:
 
 
 def at_once(workers) -> Outcome:
-    """Run the callables together, released by one barrier; each thread closes its
-    connection at the end."""
+    """The shared release (tests/concurrency.py), with the retries it caused; the test's own
+    connection is closed first so no more than WORKERS are open."""
     assert len(workers) <= WORKERS
     connection.close()  # the test's own; reopened when the test next queries
-    outcome = Outcome()
-    guard = threading.Lock()
-    released = []
-    barrier = threading.Barrier(len(workers), action=lambda: released.append(time.monotonic()))
     before = conflicts.snapshot()
-
-    def run(work):
-        try:
-            barrier.wait(timeout=30)
-            result = work()
-            with guard:
-                outcome.results.append(result)
-        except ValidationError as refusal:
-            with guard:
-                outcome.refusals.append(refusal)
-        except Exception as error:  # a deadlock or a 500 would land here
-            with guard:
-                outcome.errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    outcome.seconds = time.monotonic() - released[0]
-    outcome.conflicts = conflicts.since(before)
-    return outcome
+    together = run_together(workers)
+    return Outcome(
+        together.results,
+        together.refusals,
+        together.errors,
+        together.seconds,
+        conflicts=conflicts.since(before),
+    )
 
 
 def redeeming(community, household, item, clerk, *, quantity=1, key=None):
