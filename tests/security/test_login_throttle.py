@@ -251,3 +251,16 @@ def test_the_superuser_sees_every_failure_in_the_django_admin():
 
     assert response.status_code == 200
     assert "guess-me" in response.content.decode()
+
+
+@pytest.mark.parametrize("posted", [{}, {"username": ""}, {"username": "nobody-here"}])
+def test_unlocking_without_a_known_staff_name_is_a_404_and_unlocks_nobody(
+    community, admin_client_of_community, posted
+):
+    user = StaffMembershipFactory(community=community).user
+    _lock(user.username)
+
+    response = admin_client_of_community.post(reverse("login_unlock"), posted)
+
+    assert response.status_code == 404
+    assert LoginFailure.objects.filter(username=user.username).count() == 5
