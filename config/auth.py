@@ -11,7 +11,6 @@ login deletes the name's failures; a community admin can unlock their own staff.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from residents.http import client_ip
 from residents.models import LoginFailure, StaffMembership
 from residents.tenancy import Role, community_required
 
@@ -68,23 +68,6 @@ def normalize_username(username: str) -> str:
 def loggable(username: str) -> str:
     """The user name for a log line, with any long run of digits (a phone) masked."""
     return _DIGIT_RUN.sub(lambda m: m.group()[:3] + "****" + m.group()[-4:], username or "")[:150]
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind a proxy the header it sets
-    (LOGIN_CLIENT_IP_HEADER, e.g. HTTP_X_REAL_IP; for X-Forwarded-For the last address,
-    the one the proxy itself appended)."""
-    if request is None:
-        return None
-    raw = ""
-    header = settings.LOGIN_CLIENT_IP_HEADER
-    if header:
-        raw = request.META.get(header, "").split(",")[-1].strip()
-    raw = raw or request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
 
 
 def lock_end(times_newest_first: list[datetime], *, limit: int) -> datetime | None:

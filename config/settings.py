@@ -130,6 +130,7 @@ LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=1
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 # Behind a proxy every request comes from the proxy's address: name the header carrying
 # the client's (e.g. HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last address is used).
+# Also used by the passbook links' guessing limit (residents/http.py).
 LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="")
 # Staff sessions end after this long without a request (config/security.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from points.models import PassbookAccessFailure, PassbookToken
+from residents.http import client_ip as residents_client_ip
 from residents.models import Household
 
 SESSION_KEY = "resident_household_id"
@@ -66,7 +67,7 @@ def revoke_tokens(*, household: Household) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    return residents_client_ip(request) or "0.0.0.0"
 
 
 def is_throttled(request: HttpRequest) -> bool:
