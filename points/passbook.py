@@ -99,3 +99,11 @@ def start_resident_session(request: HttpRequest, household: Household) -> None:
 def resident_household_id(request: HttpRequest) -> int | None:
     value = request.session.get(SESSION_KEY)
     return value if isinstance(value, int) else None
+
+
+def end_stale_resident_session(request: HttpRequest) -> None:
+    """Forget a resident session whose household can no longer be shown. A signed-in staff
+    member who opens a resident page keeps their login (a link or an image must not be
+    able to log staff out)."""
+    if not request.user.is_authenticated:
+        request.session.flush()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from points.passbook import (
+    end_stale_resident_session,
     household_for_token,
     is_throttled,
     resident_household_id,
@@ -62,8 +63,7 @@ def passbook(request: HttpRequest) -> HttpResponse:
         else None
     )
     if household is None:
-        if not request.user.is_authenticated:  # a stale resident session, never a staff login
-            request.session.flush()
+        end_stale_resident_session(request)
         return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
     try:
         period = parse_period(request.GET.get("quarter", ""))

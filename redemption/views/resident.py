@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from points.models import Account
-from points.passbook import resident_household_id
+from points.passbook import end_stale_resident_session, resident_household_id
 from points.views.resident import private
 from redemption import selectors
 from redemption.models import Round, RoundItem
@@ -64,8 +64,7 @@ def _resident_household(request: HttpRequest) -> Household | None:
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
     """What the passbook page answers without a resident session (or after it ended)."""
-    if not request.user.is_authenticated:  # a stale resident session, never a staff login
-        request.session.flush()
+    end_stale_resident_session(request)
     return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
 
 
