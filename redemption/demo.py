@@ -331,6 +331,10 @@ class _Seeder:
             wanted = self.basket(items, points, budget, taken[household.pk])
             if not wanted:
                 continue
+            at = None
+            if day < self.today:
+                hour, minute = self.rng.choice(COUNTER_HOURS)
+                at = _at(day, hour, minute) + datetime.timedelta(minutes=self.rng.randrange(20))
             redemption = services.redeem(
                 community=self.community,
                 household=household,
@@ -338,16 +342,13 @@ class _Seeder:
                 submission_key=uuid.UUID(int=self.rng.getrandbits(128), version=4),
                 by=self.counter,
                 on=day,
+                at=at,
             )
             for pk, quantity in wanted.items():
                 by_pk[pk].taken += quantity
                 taken[household.pk][pk] = taken[household.pk].get(pk, 0) + quantity
             budget -= redemption.cost_yuan
             passbooks.spend(household.pk, day, redemption.points)
-            if day < self.today:
-                hour, minute = self.rng.choice(COUNTER_HOURS)
-                moment = _at(day, hour, minute) + datetime.timedelta(minutes=self.rng.randrange(20))
-                Redemption.objects.filter(pk=redemption.pk).update(created_at=moment)
             made.append(redemption)
         return made
 

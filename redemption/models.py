@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -307,7 +308,10 @@ class Redemption(models.Model):
         related_name="+",
         verbose_name=_("经办人"),
     )
-    created_at = models.DateTimeField(_("兑换时间"), auto_now_add=True)
+    # Now, except for the past rounds the demo replays (an insert sets it: no UPDATE later).
+    created_at = models.DateTimeField(_("兑换时间"), default=timezone.now, editable=False)
+    # The cancellation, copied from its Cancellation row by that row's trigger (the
+    # application's database role cannot UPDATE a redemption).
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -371,6 +375,50 @@ class Redemption(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+
+class Cancellation(models.Model):
+    """That a redemption was cancelled: who, when, why, and the entry that gave the points
+    back. Insert-only. Inserting it marks the redemption cancelled (its trigger, running as
+    the database owner, copies these into the redemption: migration 0005), so the
+    application never updates a redemption and reads stay on the redemption's own columns.
+    One per redemption."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    redemption = models.OneToOneField(
+        Redemption,
+        on_delete=models.PROTECT,
+        related_name="cancellation",
+        verbose_name=_("兑换记录"),
+    )
+    reversal = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    reason = models.CharField(_("取消原因"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("取消人"),
+    )
+    at = models.DateTimeField(_("取消时间"), default=timezone.now, editable=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("兑换取消记录")
+        verbose_name_plural = pgettext_lazy("plural", "兑换取消记录")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="redemption_cancellation_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.redemption_id} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class RedemptionLine(models.Model):

@@ -24,7 +24,14 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from points.models import LedgerEntry
 from points.services import _entry, _stored, lock_accounts
-from redemption.models import MAX_QUANTITY, Redemption, RedemptionLine, Round, RoundItem
+from redemption.models import (
+    MAX_QUANTITY,
+    Cancellation,
+    Redemption,
+    RedemptionLine,
+    Round,
+    RoundItem,
+)
 from residents.models import Community, Household
 from residents.transactions import retry_on_conflict
 
@@ -105,11 +112,13 @@ def redeem(
     submission_key: uuid.UUID,
     by,
     on: datetime.date | None = None,
+    at: datetime.datetime | None = None,
 ) -> Redemption:
     """Exchange points for goods in the open round: one redeem entry, the stock and the
     budget taken, a receipt number. Any refusal raises ValidationError and changes nothing.
     The same `submission_key` twice returns the first redemption (a double-clicked form).
-    `on` is the day of the redemption: today, except when the demo replays past rounds.
+    `on` is the day of the redemption and `at` its moment: today and now, except when the
+    demo replays past rounds.
     """
     on = on or timezone.localdate()
     existing = Redemption.objects.filter(community=community, submission_key=submission_key)
@@ -213,6 +222,7 @@ def redeem(
                 cost_yuan=cost,
                 entry=entry,
                 created_by=by,
+                created_at=at or timezone.now(),
             )
     except IntegrityError as exc:  # the same form in another round a moment ago
         raise ValidationError(_("这张兑换单已经提交过了。"), code="duplicate") from exc
@@ -245,7 +255,10 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
             _("“%(round)s”已经结账，不能再取消这一期的兑换。") % {"round": round_.name},
             code="round_closed",
         )
-    locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
+    # Not locked with FOR UPDATE (the application's database role has no UPDATE on
+    # redemptions): every cancellation takes the round's lock first, so this read sees any
+    # cancellation committed before it, and the Cancellation's uniqueness refuses the rest.
+    locked = Redemption.objects.get(pk=redemption.pk)
     if locked.is_cancelled:
         raise ValidationError(_("这张兑换单已经取消过了。"), code="cancelled")
     lines = list(locked.lines.all())
@@ -275,11 +288,15 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
     RoundItem.objects.bulk_update(items.values(), ["taken"])
     round_.spent_yuan -= locked.cost_yuan
     round_.save(update_fields=["spent_yuan"])
-    locked.cancelled_at = timezone.now()
-    locked.cancelled_by = by
-    locked.cancel_reason = reason[:200]
-    locked.reversal = reversal
-    locked.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason", "reversal"])
+    # Its trigger marks the redemption cancelled (migration 0005).
+    Cancellation.objects.create(
+        community_id=locked.community_id,
+        redemption=locked,
+        reversal=reversal,
+        reason=reason[:200],
+        by=by,
+    )
+    locked.refresh_from_db(fields=["cancelled_at", "cancelled_by", "cancel_reason", "reversal"])
     return locked
 
 
