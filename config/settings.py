@@ -106,6 +106,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The role the application connects as (`manage.py setup_app_role NAME`, residents/app_role.py).
+# Set where `migrate` runs as the owner: every migrate then grants that role its privileges
+# on new tables. Unset, run `setup_app_role NAME` again after each migrate.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

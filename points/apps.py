@@ -6,3 +6,13 @@ class PointsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "points"
     verbose_name = _("积分")
+
+    def ready(self) -> None:
+        from points.models import Account, LedgerEntry
+        from residents.app_role import protected_tables
+
+        # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
+        protected_tables.register(LedgerEntry)
+        # Opened by a posting; the balance moves only by the ledger's trigger, which runs as
+        # the owner. UPDATE of updated_at alone is what lets a posting lock the row.
+        protected_tables.register(Account, update_fields=["updated_at"])

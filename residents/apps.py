@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,12 @@ class ResidentsConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receivers that end a user's sessions when they are deactivated.
         import config.security  # noqa: F401
+        from residents.app_role import grant_after_migrate, protected_tables
+        from residents.models import AuditEvent, ExportRecord
+
+        # The trail is written by its trigger (as the owner); the application only reads it.
+        protected_tables.register(AuditEvent, insert=False)
+        # Every download stays on record.
+        protected_tables.register(ExportRecord)
+        # Once, after all apps' migrations (post_migrate is sent once per app).
+        post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="residents_app_role")
