@@ -228,6 +228,8 @@ def test_the_command_makes_a_role_shows_its_password_once_and_refuses_the_owner(
     "statement",
     [
         "UPDATE points_account SET balance = 1000",
+        "UPDATE points_account SET household_id = household_id",
+        "DELETE FROM points_account",
         "UPDATE points_ledgerentry SET amount = amount + 1000",
         "DELETE FROM points_ledgerentry",
         "TRUNCATE points_ledgerentry CASCADE",
@@ -254,6 +256,17 @@ def test_the_command_makes_a_role_shows_its_password_once_and_refuses_the_owner(
 def test_protected_rows_cannot_be_changed_directly(app, owner, statement):
     before = snapshot(owner)
     refused(app, statement)
+    assert snapshot(owner) == before
+
+
+def test_an_account_it_opens_starts_at_zero(app, owner, books):
+    before = snapshot(owner)
+    refused(
+        app,
+        "INSERT INTO points_account (community_id, household_id, balance, updated_at)"
+        f" VALUES ({books['community']}, {books['household']}, 1000, now())",
+        error=errors.CheckViolation,
+    )
     assert snapshot(owner) == before
 
 
