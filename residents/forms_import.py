@@ -12,7 +12,6 @@ from residents import importing
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("名册文件"),
-        help_text=_("Excel（.xlsx）或 CSV 文件，不超过 5 MB、20000 行。"),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".xlsx,.csv,.txt,text/csv,"
@@ -24,6 +23,12 @@ class RosterUploadForm(forms.Form):
             "empty": _("文件是空的。"),
         },
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Excel（.xlsx）或 CSV 文件，不超过 5 MB、%(rows)s 行。"
+        ) % {"rows": importing.max_rows()}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -37,8 +42,9 @@ class RosterUploadForm(forms.Form):
         try:
             importing.check_size(upload.size)
             self.content = upload.read()
-            # A quick look (format, encoding, a header row); the rows are checked next.
-            importing.inspect_file(self.content, upload.name)
+            # Read within the bounds (rows, cells, unpacked size) and find the header: a file
+            # that cannot be imported at all is refused here. The rows are checked next.
+            importing.read_file(self.content, upload.name)
         except importing.RosterError as error:
             raise ValidationError(error.message) from error
         return upload

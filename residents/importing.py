@@ -22,11 +22,12 @@ import re
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -56,15 +57,39 @@ from residents.phones import normalize_digits, normalize_phone
 from residents.services import next_passbook_numbers
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
 # The header row may sit under a title row or two ("山鑫阳光城居民花名册").
 HEADER_SCAN_ROWS = 10
 MAX_COLUMNS = 60
 PROGRESS_EVERY = 1000
 CHUNK_ROWS = 1000
 UPDATE_BATCH = 2000
-# A merged-cell list sits at the end of the sheet's XML; past this size we do not look.
-MAX_SHEET_XML_BYTES = 100 * 1024 * 1024
+
+# Bounds on reading, so that any file under MAX_BYTES is answered within seconds (a 213 KB
+# .xlsx can hold 1.5 million blank rows, a 1.5 MB one a gigabyte of XML). Measured on a
+# 2-core machine: openpyxl reads about 10 µs per cell; on opening it parses a sheet without
+# a size record whole (about 1 µs per XML tag), the shared strings whole (2 µs per tag) and
+# the styles whole (25 µs per tag).
+# Reading stops after this many blank rows in a row: nothing a roster needs lies beyond.
+BLANK_RUN_ROWS = 1000
+# Cells read (rows as wide as their last cell), per data row allowed: 20 columns on average.
+CELLS_PER_ROW = 20
+# An .xlsx is a zip: what its members may unpack to, looked at before anything is opened.
+MAX_ZIP_MEMBERS = 200
+MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024
+# XML tags ("<" counted in the unpacked members): the sheets, the shared strings, the rest.
+MAX_SHEET_TAGS = 2_500_000
+MAX_SHARED_STRING_TAGS = 400_000
+MAX_OTHER_TAGS = 60_000
+
+
+def max_rows() -> int:
+    """Data rows a file may have (IMPORT_MAX_ROWS, 20,000 unless configured)."""
+    return settings.IMPORT_MAX_ROWS
+
+
+def max_cells() -> int:
+    return (max_rows() + HEADER_SCAN_ROWS + 1) * CELLS_PER_ROW
+
 
 Head = Member.Relation.HEAD
 # What the template offers in its drop-down (the data format is Chinese in any language).
@@ -292,9 +317,11 @@ class Progress:
 class RosterError(Exception):
     """The file cannot be imported at all (too big, unreadable, no header row …)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, rows_read: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # When reading refused the file: the rows it had read (the rest was never looked at).
+        self.rows_read = rows_read
 
 
 class RosterRejected(RosterError):
@@ -333,6 +360,9 @@ class Table:
     encoding: str  # CSV only, as shown to the user
     sheet_name: str
     rows: list[tuple[int, list[Any]]]  # non-blank rows: (row number, cells)
+    rows_read: int = 0  # rows of the sheet read, blank ones included
+    # The first row of the long blank run at which reading stopped (None: read to the end).
+    blank_run_from: int | None = None
 
 
 @dataclass
@@ -404,6 +434,7 @@ class RosterCheck:
     header_row: int = 0
     header: list[HeaderCell] = field(default_factory=list)
     row_count: int = 0
+    rows_read: int = 0  # rows of the file read, blank ones included
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     unknown_compounds: list[tuple[str, int]] = field(default_factory=list)
@@ -510,47 +541,141 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(content: bytes, max_rows: int) -> Generator[Progress, None, Table]:
+def _too_many_rows(rows_read: int) -> RosterError:
+    return RosterError(
+        _("文件超过 %(max)s 行，没有导入。请分成几个文件，每个不超过 %(max)s 行。")
+        % {"max": max_rows()},
+        rows_read=rows_read,
+    )
+
+
+def _collect(rows: Iterable[Sequence[Any]]) -> Generator[Progress, None, Table]:
+    """The non-blank rows of a sheet, read within bounds: refused as soon as there are more
+    data rows than allowed (after the header, or after the rows where a header could be) or
+    more cells than CELLS_PER_ROW allow on average; stopped at BLANK_RUN_ROWS blank rows in
+    a row. Never more work than about max_cells() cells, whatever the file holds."""
+    limit, cell_limit = max_rows(), max_cells()
+    found: list[tuple[int, list[Any]]] = []
+    header_at: int | None = None  # position in `found` of the first row that looks like one
+    cells_read = blank_run = number = 0
+    for number, cells in enumerate(rows, start=1):
+        cells_read += len(cells)
+        if cells_read > cell_limit:
+            raise RosterError(
+                _(
+                    "文件的单元格太多（超过 %(cells)s 个）：没有导入。"
+                    "请删去不导入的列和表格右侧、下方多余的内容，或分成几个文件导入。"
+                )
+                % {"cells": cell_limit},
+                rows_read=number,
+            )
+        if any(not _is_blank(cell) for cell in cells):
+            blank_run = 0
+            if header_at is None and len(found) < HEADER_SCAN_ROWS and _has_header(cells):
+                header_at = len(found)
+            found.append((number, list(cells[:MAX_COLUMNS])))
+            data_rows = len(found) - (header_at + 1 if header_at is not None else HEADER_SCAN_ROWS)
+            if data_rows > limit:
+                raise _too_many_rows(number)
+        else:
+            blank_run += 1
+            if blank_run >= BLANK_RUN_ROWS:
+                return Table("", "", "", found, number, number - blank_run + 1)
+        if number % PROGRESS_EVERY == 0:
+            yield Progress("read", number)
+    return Table("", "", "", found, number)
+
+
+def _read_csv(content: bytes) -> Generator[Progress, None, Table]:
     text, encoding = _decode(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    rows: list[tuple[int, list[Any]]] = []
     try:
-        for number, cells in enumerate(reader, start=1):
-            if any(not _is_blank(cell) for cell in cells):
-                rows.append((number, cells[:MAX_COLUMNS]))
-                if len(rows) > max_rows:
-                    break
-            if number % PROGRESS_EVERY == 0:
-                yield Progress("read", number)
+        table = yield from _collect(reader)
     except csv.Error as exc:
         raise RosterError(
             _("CSV 文件格式有误（第 %(row)s 行附近）：%(error)s")
             % {"row": reader.line_num, "error": exc}
         ) from exc
-    return Table("csv", encoding, "", rows)
+    table.file_format, table.encoding = "csv", encoding
+    return table
+
+
+def _too_big_to_open() -> RosterError:
+    return RosterError(
+        _(
+            "这个 Excel 文件解压后的内容太多，没有打开。名册用不到这么多：请只保留名册那一张表，"
+            "删去多余的行、列、格式和图片，或另存为 CSV 后再导入。"
+        )
+    )
+
+
+def _check_archive(content: bytes) -> None:
+    """Refuse an .xlsx whose parts would take too long to parse, before openpyxl opens it:
+    by the sizes its zip directory declares (Python's zipfile never unpacks more than a
+    member's declared size: a member that is longer fails its checksum), then by the XML
+    tags in each part, counted while unpacking (fast, in C)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+            if (
+                len(members) > MAX_ZIP_MEMBERS
+                or sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES
+            ):
+                raise _too_big_to_open()
+            tags = {"sheets": 0, "strings": 0, "other": 0}
+            for member in members:
+                name = member.filename.lower()
+                if "worksheets/" in name:
+                    kind = "sheets"
+                elif name.endswith("sharedstrings.xml"):
+                    kind = "strings"
+                else:  # whatever it is called: a part may be given any name
+                    kind = "other"
+                with archive.open(member) as part:
+                    while chunk := part.read(1024 * 1024):
+                        tags[kind] += chunk.count(b"<")
+    except RosterError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        ValueError,
+        OSError,
+    ) as exc:
+        # Damaged, encrypted or compressed in a way zipfile does not know.
+        raise RosterError(
+            _("无法打开这个 Excel 文件。请确认它是 .xlsx 格式，或另存为 CSV 后再导入。")
+        ) from exc
+    if (
+        tags["sheets"] > MAX_SHEET_TAGS
+        or tags["strings"] > MAX_SHARED_STRING_TAGS
+        or tags["other"] > MAX_OTHER_TAGS
+    ):
+        raise _too_big_to_open()
 
 
 def _merged_ranges(content: bytes, sheet) -> list[tuple[int, int, int, int]]:
     """Merged cells (an address merged down a household's rows) from the sheet's XML; the
-    read-only reader, which is fast, does not report them."""
+    read-only reader, which is fast, does not report them. The XML is within
+    MAX_UNCOMPRESSED_BYTES (checked before opening)."""
     path = getattr(sheet, "_worksheet_path", None)
     if not path:
         return []
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if archive.getinfo(path).file_size > MAX_SHEET_XML_BYTES:
-            return []
         xml = archive.read(path)
     refs = re.findall(rb'<(?:\w+:)?mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml)
     return [range_boundaries(ref.decode()) for ref in refs]
 
 
-def _has_header(cells: list[Any]) -> bool:
+def _has_header(cells: Sequence[Any]) -> bool:
     keys = {_header_field(_text(cell)) for cell in cells if not _is_blank(cell)}
     keys.discard(None)
     return "name" in keys and len(keys) >= 2
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> Generator[Progress, None, Table]:
+def _read_xlsx(content: bytes) -> Generator[Progress, None, Table]:
+    _check_archive(content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of error for a damaged file
@@ -567,16 +692,9 @@ def _read_xlsx(content: bytes, max_rows: int) -> Generator[Progress, None, Table
                 sheet = candidate
                 break
         sheet.reset_dimensions()  # some programs write a wrong size into the file
-        cells_by_row: dict[int, list[Any]] = {}
         # Rows come as wide as their last cell (padding them all is slower).
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if any(not _is_blank(cell) for cell in cells):
-                cells_by_row[number] = list(cells[:MAX_COLUMNS])
-                if len(cells_by_row) > max_rows:
-                    break
-            if number % PROGRESS_EVERY == 0:
-                yield Progress("read", number)
-        merged = _merged_ranges(content, sheet) if cells_by_row else []
+        table = yield from _collect(sheet.iter_rows(values_only=True))
+        merged = _merged_ranges(content, sheet) if table.rows else []
         sheet_name = sheet.title
     except RosterError:
         raise
@@ -587,6 +705,7 @@ def _read_xlsx(content: bytes, max_rows: int) -> Generator[Progress, None, Table
     finally:
         workbook.close()
 
+    cells_by_row = dict(table.rows)
     last_row = max(cells_by_row, default=0)
     for min_col, min_row, max_col, max_row in merged:
         anchor = cells_by_row.get(min_row)
@@ -599,8 +718,9 @@ def _read_xlsx(content: bytes, max_rows: int) -> Generator[Progress, None, Table
             cells.extend([None] * (last_col - len(cells)))
             for col in range(min_col, last_col + 1):
                 cells[col - 1] = value
-    rows = sorted(cells_by_row.items())
-    return Table("xlsx", "", sheet_name, rows)
+    table.rows = sorted(cells_by_row.items())
+    table.file_format, table.sheet_name = "xlsx", sheet_name
+    return table
 
 
 def check_size(size: int) -> None:
@@ -612,24 +732,24 @@ def check_size(size: int) -> None:
         )
 
 
-def _read(
-    content: bytes, file_name: str, max_rows: int | None = None
-) -> Generator[Progress, None, Table]:
-    if max_rows is None:
-        max_rows = MAX_ROWS + HEADER_SCAN_ROWS  # enough to tell that there are too many
+def _read(content: bytes, file_name: str) -> Generator[Progress, None, Table]:
     if not content:
         raise RosterError(_("文件是空的。"))
     check_size(len(content))
     if _file_kind(content, file_name) == "xlsx":
-        return (yield from _read_xlsx(content, max_rows))
-    return (yield from _read_csv(content, max_rows))
+        return (yield from _read_xlsx(content))
+    return (yield from _read_csv(content))
 
 
-def inspect_file(content: bytes, file_name: str) -> None:
-    """A quick look at an upload (size, format, encoding, a header row); raises RosterError.
-    The rows are checked on the preview."""
-    table = _drive(_read(content, file_name, max_rows=HEADER_SCAN_ROWS), None)
+def read_file(
+    content: bytes, file_name: str, progress: Callable[[Progress], None] | None = None
+) -> Table:
+    """Read an upload within the bounds (size, rows, cells, the unpacked size of an .xlsx,
+    a long blank run) and find its header row; raises RosterError. No row is checked: the
+    upload page refuses a file that cannot be imported at all before it is kept."""
+    table = _drive(_read(content, file_name), progress)
     _find_header(table)
+    return table
 
 
 def _match_header(cells: list[Any]) -> list[HeaderCell]:
@@ -770,8 +890,9 @@ class _Checker:
         self.header_text = {cell.column.key: cell.text for cell in header if cell.column}
         self.cleaners = {key: getattr(self, f"clean_{key}") for key in self.index}
         data = self.table.rows[position + 1 :]
-        if len(data) > MAX_ROWS:
-            raise RosterError(_("文件超过 %(max)s 行，请分成几个文件导入。") % {"max": MAX_ROWS})
+        if len(data) > max_rows():  # reading refuses this sooner; merged cells can add rows
+            raise _too_many_rows(self.table.rows_read)
+        self.check.rows_read = self.table.rows_read
         self._file_notices()
 
         rows: list[_Row] = []
@@ -813,6 +934,14 @@ class _Checker:
     def _file_notices(self) -> None:
         keys = set(self.index)
         notices = self.check.notices
+        if self.table.blank_run_from is not None:
+            notices.append(
+                _(
+                    "从第 %(row)s 行起连续 %(count)s 行是空行，之后的内容没有读取。"
+                    "如果下面还有名单，请删去中间的空行后重新上传。"
+                )
+                % {"row": self.table.blank_run_from, "count": BLANK_RUN_ROWS}
+            )
         if "compound" not in keys and len(self.compounds) == 1:
             self.default_compound = next(iter(self.compounds.values()))
             notices.append(
@@ -1744,7 +1873,7 @@ def template_xlsx(community: Community) -> bytes:
                 showErrorMessage=header not in ("家庭类型",),  # several types: 独居老人、困难家庭
             )
             sheet.add_data_validation(validation)
-            validation.add(f"{target}2:{target}{MAX_ROWS + 1}")
+            validation.add(f"{target}2:{target}{max_rows() + 1}")
 
     notes = workbook.create_sheet(_("填写说明"))
     notes.column_dimensions["A"].width = 14
@@ -1791,5 +1920,9 @@ def _template_notes() -> list[tuple[str, str]]:
                 "空白的格子不会清掉名册里已有的内容；文件里没有的居民不会被删除。"
             ),
         ),
-        (_("限制"), _("文件不超过 5 MB、20000 行。支持 .xlsx 和 CSV（UTF-8 或 GBK）。")),
+        (
+            _("限制"),
+            _("文件不超过 5 MB、%(rows)s 行。支持 .xlsx 和 CSV（UTF-8 或 GBK）。")
+            % {"rows": max_rows()},
+        ),
     ]
