@@ -2,14 +2,12 @@
 
 Pure functions of a Settlement (redemption.selectors.settlement) and the pick list rows:
 no queries here, so a download costs what the page costs. Residents' phone numbers are
-never part of a settlement.
+never part of a settlement. The files are written by residents.spreadsheets, which keeps
+text that looks like a formula (a reward named "=1+2") as text.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,19 +15,12 @@ from urllib.parse import quote
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from redemption.models import RedemptionLine, Round
 from redemption.selectors import Settlement
+from residents.spreadsheets import YUAN_FORMAT, Column, Table, csv_bytes, workbook_bytes
 
-YUAN_FORMAT = "0.00"
-DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-HEADER_FILL = PatternFill("solid", fgColor="EEF0EC")
-# A leading =, +, - or @ makes Excel read a text cell as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -68,19 +59,9 @@ def pick_rows(lines: Iterable[RedemptionLine]) -> list[PickRow]:
     return rows
 
 
-def _text(value: str) -> str:
-    """Text as text in a spreadsheet, never as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _yuan(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-def _date(day: datetime.date | None) -> str:
-    if day is None:
-        return ""
-    return _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day}
+def _yuan(value: Decimal) -> Decimal:
+    """Yuan with two decimals, a number in both formats (12.50, not 12.5)."""
+    return value.quantize(CENTS)
 
 
 # Column headers --------------------------------------------------------------------------
@@ -145,147 +126,17 @@ def summary_rows(report: Settlement) -> list[tuple[str, object]]:
     return rows
 
 
-# CSV -------------------------------------------------------------------------------------
+# The tables: the writer (residents.spreadsheets) makes the files -------------------------
 
 
-def _csv(rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 with a BOM, which Excel in China needs to read the Chinese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def pick_list_csv(rows: Iterable[PickRow]) -> bytes:
-    return _csv(
+def _pick_table(rows: Iterable[PickRow]) -> Table:
+    widths = [20, 12, 28, 16, 8, 8, 9, 12]
+    columns = [Column(header, width) for header, width in zip(_pick_headers(), widths, strict=True)]
+    columns[-1] = Column(columns[-1].header, widths[-1], YUAN_FORMAT)
+    return Table(
+        _("配货单"),
+        columns,
         [
-            _pick_headers(),
-            *(
-                [
-                    _text(row.number),
-                    _text(row.passbook_number),
-                    _text(row.address),
-                    _text(row.item),
-                    _text(row.unit),
-                    row.quantity,
-                    row.points,
-                    _yuan(row.yuan),
-                ]
-                for row in rows
-            ),
-        ]
-    )
-
-
-def items_csv(report: Settlement) -> bytes:
-    rows: list[list[object]] = [_item_headers()]
-    for summary in report.items:
-        item = summary.item
-        rows.append(
-            [
-                _text(item.reward.name),
-                _text(item.reward.unit),
-                item.point_price,
-                _yuan(item.cost_yuan),
-                item.stock,
-                summary.quantity,
-                summary.remaining,
-                summary.points,
-                _yuan(summary.yuan),
-            ]
-        )
-    rows.append([_("合计"), "", "", "", "", report.quantity, "", report.points, _yuan(report.yuan)])
-    return _csv(rows)
-
-
-# Excel -----------------------------------------------------------------------------------
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: object):
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"  # never a formula, whatever it starts with
-    elif isinstance(value, Decimal):
-        cell.value = value
-        cell.number_format = YUAN_FORMAT
-    elif isinstance(value, datetime.date):
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-    else:
-        cell.value = value
-    return cell
-
-
-def _table(
-    sheet: Worksheet, headers: list[str], rows: Iterable[Sequence[object]], widths: list[int]
-) -> int:
-    """Header row in bold, frozen; returns the number of the last row written."""
-    for column, header in enumerate(headers, start=1):
-        cell = _put(sheet, 1, column, header)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    last = 1
-    for last, values in enumerate(rows, start=2):
-        for column, value in enumerate(values, start=1):
-            _put(sheet, last, column, value)
-    sheet.freeze_panes = "A2"
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    return last
-
-
-def settlement_workbook(report: Settlement, rows: Sequence[PickRow], *, community: str) -> bytes:
-    """Three sheets: 汇总 (the figures), 物品 (per item) and 配货单 (the pick list)."""
-    book = Workbook()
-    summary = book.active
-    summary.title = _("汇总")
-    round_ = report.round
-    title = _put(
-        summary,
-        1,
-        1,
-        _("%(community)s %(round)s兑换结算")
-        % {
-            "community": community,
-            "round": round_.name,
-        },
-    )
-    title.font = Font(bold=True, size=14)
-    for row, (label, value) in enumerate(summary_rows(report), start=3):
-        _put(summary, row, 1, label).font = Font(bold=True)
-        cell = _put(summary, row, 2, value)
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            cell.alignment = Alignment(horizontal="right")
-    summary.column_dimensions["A"].width = 22
-    summary.column_dimensions["B"].width = 40
-
-    items = book.create_sheet(_("物品"))
-    item_rows = [
-        [
-            summary_item.item.reward.name,
-            summary_item.item.reward.unit,
-            summary_item.item.point_price,
-            summary_item.item.cost_yuan,
-            summary_item.item.stock,
-            summary_item.quantity,
-            summary_item.remaining,
-            summary_item.points,
-            summary_item.yuan,
-        ]
-        for summary_item in report.items
-    ]
-    total = [_("合计"), None, None, None, None, report.quantity, None, report.points, report.yuan]
-    last = _table(items, _item_headers(), [*item_rows, total], [18, 8, 11, 11, 9, 9, 9, 11, 13])
-    for column in range(1, 10):
-        items.cell(row=last, column=column).font = Font(bold=True)
-
-    picks = book.create_sheet(_("配货单"))
-    _table(
-        picks,
-        _pick_headers(),
-        (
             [
                 row.number,
                 row.passbook_number,
@@ -294,16 +145,72 @@ def settlement_workbook(report: Settlement, rows: Sequence[PickRow], *, communit
                 row.unit,
                 row.quantity,
                 row.points,
-                row.yuan,
+                _yuan(row.yuan),
             ]
             for row in rows
-        ),
-        [20, 12, 28, 16, 8, 8, 9, 12],
+        ],
     )
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+def _items_table(report: Settlement) -> Table:
+    widths = [18, 8, 11, 11, 9, 9, 9, 11, 13]
+    money = {3, 8}
+    columns = [
+        Column(header, width, YUAN_FORMAT if index in money else None)
+        for index, (header, width) in enumerate(zip(_item_headers(), widths, strict=True))
+    ]
+    rows: list[list[object]] = [
+        [
+            summary.item.reward.name,
+            summary.item.reward.unit,
+            summary.item.point_price,
+            _yuan(summary.item.cost_yuan),
+            summary.item.stock,
+            summary.quantity,
+            summary.remaining,
+            summary.points,
+            _yuan(summary.yuan),
+        ]
+        for summary in report.items
+    ]
+    rows.append(
+        [
+            _("合计"),
+            None,
+            None,
+            None,
+            None,
+            report.quantity,
+            None,
+            report.points,
+            _yuan(report.yuan),
+        ]
+    )
+    return Table(_("物品"), columns, rows, bold_last_row=True)
+
+
+def pick_list_csv(rows: Iterable[PickRow]) -> bytes:
+    return csv_bytes(_pick_table(rows))
+
+
+def items_csv(report: Settlement) -> bytes:
+    return csv_bytes(_items_table(report))
+
+
+def settlement_workbook(report: Settlement, rows: Sequence[PickRow], *, community: str) -> bytes:
+    """Three sheets: 汇总 (the figures), 物品 (per item) and 配货单 (the pick list)."""
+    summary = Table(
+        _("汇总"),
+        [Column(_("项目"), 22, bold=True), Column(_("内容"), 40)],
+        [
+            [label, _yuan(value) if isinstance(value, Decimal) else value]
+            for label, value in summary_rows(report)
+        ],
+        heading=_("%(community)s %(round)s兑换结算")
+        % {"community": community, "round": report.round.name},
+        header=False,
+    )
+    return workbook_bytes([summary, _items_table(report), _pick_table(rows)])
 
 
 # Download names --------------------------------------------------------------------------

@@ -18,10 +18,7 @@ gone (it is deleted in the import's transaction), so nothing is imported twice.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
-import io
 from collections.abc import Generator, Iterator
 
 from django.contrib import messages
@@ -38,7 +35,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from residents import importing
+from residents import importing, spreadsheets
 from residents.forms_import import ConfirmImportForm, RosterUploadForm
 from residents.models import ImportUpload
 from residents.tenancy import REGISTER_ROLES, community_required, is_admin, scoped
@@ -104,10 +101,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest, file_format: str) -> HttpResponse:
     if file_format == "xlsx":
         content = importing.template_xlsx(request.community)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content_type = spreadsheets.CONTENT_TYPES[spreadsheets.XLSX]
     elif file_format == "csv":
         content = importing.template_csv(request.community)
-        content_type = "text/csv; charset=utf-8"
+        content_type = spreadsheets.CONTENT_TYPES[spreadsheets.CSV]
     else:
         raise Http404
     response = HttpResponse(content, content_type=content_type)
@@ -176,14 +173,27 @@ def import_problems(request: HttpRequest, pk: int) -> HttpResponse:
     except importing.RosterError as error:
         messages.error(request, error.message)
         return redirect("residents:import_preview", upload.pk)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("行号"), _("列"), _("类别"), _("问题")])
-    for problem in check.problems:
-        kind = _("错误") if problem.is_error else _("提示")
-        writer.writerow([problem.row or "", problem.column, kind, problem.message])
+    # The column names come from the uploaded file: the writer neutralises formulas in them.
+    table = spreadsheets.Table(
+        _("问题清单"),
+        [
+            spreadsheets.Column(_("行号")),
+            spreadsheets.Column(_("列")),
+            spreadsheets.Column(_("类别")),
+            spreadsheets.Column(_("问题")),
+        ],
+        [
+            [
+                problem.row or "",
+                problem.column,
+                _("错误") if problem.is_error else _("提示"),
+                problem.message,
+            ]
+            for problem in check.problems
+        ],
+    )
     response = HttpResponse(
-        codecs.BOM_UTF8 + out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+        spreadsheets.csv_bytes(table), content_type=spreadsheets.CONTENT_TYPES[spreadsheets.CSV]
     )
     stem = upload.file_name.rsplit(".", 1)[0]
     response["Content-Disposition"] = content_disposition_header(

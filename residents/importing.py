@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime
 import io
+import itertools
 import re
 import time
 import zipfile
@@ -36,10 +37,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet.datavalidation import DataValidation
+
+from residents import spreadsheets
 
 # The address rules and the specialties splitting are the register form's own, so an
 # imported household is held to exactly what staff could have typed.
@@ -1815,39 +1816,39 @@ def _example_row(community: Community) -> list[str]:
     ]
 
 
+# Columns typed as text, so that Excel keeps a phone's digits and does not turn 5-302 into
+# a date; columns offering a drop-down of the 可选值 sheet (家庭类型 allows several values).
+_TEXT_COLUMNS = ("楼号", "单元", "室号", "家庭电话", "手机", "出生年份")
+_WIDE_COLUMNS = ("小区", "特长", "工作单位")
+_CHOICE_COLUMNS = ("小区", "楼组", "家庭类型", "性别", "与户主关系", "是否党员", "在职党员")
+
+
+def _template_table(community: Community, *, with_choices: bool) -> spreadsheets.Table:
+    choices = _("可选值")
+    columns = [
+        spreadsheets.Column(
+            header,
+            width=22 if header in _WIDE_COLUMNS else 12,
+            text=header in _TEXT_COLUMNS,
+            choices=(choices, header) if with_choices and header in _CHOICE_COLUMNS else None,
+            choices_strict=header != "家庭类型",  # several types: 独居老人、困难家庭
+        )
+        for header in TEMPLATE_HEADERS
+    ]
+    return spreadsheets.Table(
+        _("住户名册"), columns, [_example_row(community)], input_rows=max_rows()
+    )
+
+
 def template_csv(community: Community) -> bytes:
     """UTF-8 with a BOM, so that Excel opens the Chinese headers correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerow(_example_row(community))
-    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+    return spreadsheets.csv_bytes(_template_table(community, with_choices=False))
 
 
 def template_xlsx(community: Community) -> bytes:
-    """The headers and an example row; a notes sheet with what each column takes and the
-    community's compounds, building groups and household types (the drop-down lists)."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = _("住户名册")
-    sheet.append(TEMPLATE_HEADERS)
-    sheet.append(_example_row(community))
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F3E1DF")
-    for index, header in enumerate(TEMPLATE_HEADERS, start=1):
-        letter = get_column_letter(index)
-        sheet[f"{letter}1"].font = bold
-        sheet[f"{letter}1"].fill = fill
-        sheet.column_dimensions[letter].width = 22 if header in ("小区", "特长", "工作单位") else 12
-        if header in ("楼号", "单元", "室号", "家庭电话", "手机", "出生年份"):
-            # Text, so Excel keeps a phone's digits and does not turn 5-302 into a date.
-            sheet.column_dimensions[letter].number_format = "@"
-            for cell in sheet[letter][1:]:
-                cell.number_format = "@"
-    sheet.freeze_panes = "A2"
-
-    lists = workbook.create_sheet(_("可选值"))
-    columns = {
+    """The headers and an example row; a sheet of the community's compounds, building groups
+    and household types (the drop-down lists) and a sheet with what each column takes."""
+    lists = {
         "小区": [c.name for c in Compound.objects.for_community(community).order_by("name")],
         "楼组": [g.name for g in BuildingGroup.objects.for_community(community).order_by("name")],
         "家庭类型": [t.name for t in HouseholdType.objects.for_community(community)],
@@ -1856,38 +1857,23 @@ def template_xlsx(community: Community) -> bytes:
         "是否党员": ["是", "否"],
         "在职党员": ["是", "否"],
     }
-    for index, (header, values) in enumerate(columns.items(), start=1):
-        letter = get_column_letter(index)
-        lists[f"{letter}1"] = header
-        lists[f"{letter}1"].font = bold
-        lists.column_dimensions[letter].width = 18
-        for offset, value in enumerate(values, start=2):
-            lists[f"{letter}{offset}"] = value
-        if values and header in TEMPLATE_HEADERS:
-            target = get_column_letter(TEMPLATE_HEADERS.index(header) + 1)
-            quoted = lists.title.replace("'", "''")
-            validation = DataValidation(
-                type="list",
-                formula1=f"='{quoted}'!${letter}$2:${letter}${len(values) + 1}",
-                allow_blank=True,
-                showErrorMessage=header not in ("家庭类型",),  # several types: 独居老人、困难家庭
-            )
-            sheet.add_data_validation(validation)
-            validation.add(f"{target}2:{target}{max_rows() + 1}")
-
-    notes = workbook.create_sheet(_("填写说明"))
-    notes.column_dimensions["A"].width = 14
-    notes.column_dimensions["B"].width = 90
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for line in _template_notes():
-        notes.append(line)
-    for row in notes.iter_rows():
-        for cell in row:
-            cell.alignment = wrap
-        row[0].font = bold
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    choices = spreadsheets.Table(
+        _("可选值"),
+        [spreadsheets.Column(header, width=18) for header in lists],
+        [list(row) for row in itertools.zip_longest(*lists.values())],
+    )
+    notes = spreadsheets.Table(
+        _("填写说明"),
+        [
+            spreadsheets.Column("", width=14, bold=True, wrap=True),
+            spreadsheets.Column("", width=90, wrap=True),
+        ],
+        _template_notes(),
+        header=False,
+    )
+    return spreadsheets.workbook_bytes(
+        [_template_table(community, with_choices=True), choices, notes]
+    )
 
 
 def _template_notes() -> list[tuple[str, str]]:

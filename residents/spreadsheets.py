@@ -1,12 +1,16 @@
-"""Reports that walk out as files: one builder for every export of the project.
+"""Reports that walk out as files: the one writer of every CSV and .xlsx the project makes
+(exports, the settlement, the import template and its problem list). No other module
+writes CSV or creates a workbook; tests/security/test_spreadsheet_writer.py fails if one does.
 
 A table is a list of `Column`s and rows of plain Python values (str, int, Decimal, date,
 datetime, bool, None). It becomes an `.xlsx` workbook (openpyxl, one sheet per table, bold
 frozen header row, column widths, numbers as numbers and dates as dates) or a `.csv` file
 in UTF-8 with a BOM, which Excel in China opens without garbling the Chinese.
 
-Cells that a spreadsheet would run as a formula (a name typed as `=1+1`, `@SUM(…)`) are
-written as text, so an export never executes what somebody typed into the register.
+Cells that a spreadsheet would run as a formula (a name typed as `=1+1`, `@SUM(…)`, a header
+copied from an uploaded file) are written as text — with a leading apostrophe in CSV, as a
+text cell in .xlsx — so a download never executes what somebody typed or uploaded. Numbers
+stay numbers, negative ones included.
 
 Every download of personal data is recorded with `record_export` (who, what, when, how many
 rows, whether phone numbers were in full).
@@ -29,8 +33,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from residents.models import ExportRecord
 
@@ -49,6 +55,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="EEF0EC")
 _HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+_HEADING_FONT = Font(bold=True, size=14)
+_BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
 # Excel's limit for a sheet's name, and the characters it refuses in one.
 _SHEET_NAME_LENGTH = 31
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -80,23 +89,42 @@ PARAMETER_LABELS = {
 @dataclass(frozen=True)
 class Column:
     """A column: its (Chinese) header, its width in characters (a Chinese character counts
-    about two), and for numbers, dates and money an Excel number format."""
+    about two), and for numbers, dates and money an Excel number format.
+
+    For workbooks people fill in (the import template): `text` types the whole column as
+    text (Excel then keeps 5-302 and a phone's digits as typed), `choices` offers a
+    drop-down of another table's column, named (table title, header), refusing other values
+    when `choices_strict`. `bold` and `wrap` style the column's cells."""
 
     header: str
     width: int = 12
     number_format: str | None = None
+    text: bool = False
+    bold: bool = False
+    wrap: bool = False
+    choices: tuple[str, str] | None = None
+    choices_strict: bool = True
 
 
 @dataclass
 class Table:
-    """One sheet of a workbook, or the whole of a CSV file."""
+    """One sheet of a workbook, or the whole of a CSV file. `heading` is a title line above
+    the table (workbooks only); `header` False leaves the header row out (a list of notes);
+    `bold_last_row` marks a total; `input_rows` is how far down a text column's format and
+    a drop-down reach for rows people will add."""
 
     title: str
     columns: Sequence[Column]
-    rows: list[Sequence[object]] = field(default_factory=list)
+    rows: Iterable[Sequence[object]] = field(default_factory=list)
+    heading: str | None = None
+    header: bool = True
+    bold_last_row: bool = False
+    input_rows: int = 0
 
 
-def _is_formula_like(value: object) -> bool:
+def is_formula_like(value: object) -> bool:
+    """Text that a spreadsheet would run as a formula if it were typed in: =, +, -, @, a tab
+    or a carriage return first. Numbers are never formula-like, negative ones included."""
     return isinstance(value, str) and value.startswith(_FORMULA_STARTS)
 
 
@@ -108,6 +136,9 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
 
 
 def _excel_value(value: object) -> object:
+    if isinstance(value, str):
+        # Characters XML cannot carry (openpyxl refuses them): never worth a failed download.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, datetime.datetime):
@@ -115,7 +146,9 @@ def _excel_value(value: object) -> object:
     return value
 
 
-def _csv_value(value: object) -> str:
+def csv_value(value: object) -> str:
+    """A cell as CSV text. Text that would run as a formula gets a leading apostrophe, which
+    keeps it text in Excel and WPS (OWASP's advice for CSV injection)."""
     kind = type(value)
     if kind is str:  # most cells: a fast path
         return "'" + value if value.startswith(_FORMULA_STARTS) else value
@@ -132,8 +165,7 @@ def _csv_value(value: object) -> str:
     if isinstance(value, Decimal):
         return f"{value:f}"
     text = str(value)
-    # A leading apostrophe keeps the cell as text in Excel (OWASP's advice for CSV).
-    return "'" + text if _is_formula_like(text) else text
+    return "'" + text if is_formula_like(text) else text
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
@@ -146,36 +178,116 @@ def _sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def workbook_bytes(tables: Iterable[Table]) -> bytes:
+def _styled(sheet, value: object, *, font=None, fill=None, alignment=None, number_format=None):
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text, never a formula, whatever it starts with
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _choice_ranges(tables: Sequence[Table], names: dict[int, str]) -> dict[tuple[str, str], str]:
+    """(table title, header) → the absolute range of that column's values (from the top, up
+    to its last value), for drop-downs. Only tables whose rows are a list are offered."""
+    ranges = {}
+    for index, table in enumerate(tables):
+        if not table.header or not isinstance(table.rows, list):
+            continue
+        quoted = names[index].replace("'", "''")
+        first = 2 + (2 if table.heading else 0)
+        for number, column in enumerate(table.columns, start=1):
+            filled = [
+                position
+                for position, row in enumerate(table.rows)
+                if len(row) >= number and row[number - 1] not in (None, "")
+            ]
+            if filled:
+                letter = get_column_letter(number)
+                last = first + filled[-1]
+                ranges[(table.title, column.header)] = (
+                    f"'{quoted}'!${letter}${first}:${letter}${last}"
+                )
+    return ranges
+
+
+def workbook_bytes(tables: Sequence[Table]) -> bytes:
     """An .xlsx file with one sheet per table. Write-only mode streams the rows out instead
-    of keeping a cell grid: a year of a large community's ledger is tens of thousands."""
+    of keeping a cell grid: a year of a large community's ledger is tens of thousands.
+    Every text cell is written as text: a value starting with = is never a formula."""
+    tables = list(tables)
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
-    for table in tables:
-        sheet = workbook.create_sheet(_sheet_title(table.title, taken))
-        for index, column in enumerate(table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.header)
-            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGNMENT
-            header.append(cell)
-        sheet.append(header)
-        formats = [column.number_format for column in table.columns]
-        for row in table.rows:
+    names = {index: _sheet_title(table.title, taken) for index, table in enumerate(tables)}
+    choice_ranges = _choice_ranges(tables, names)
+    for index, table in enumerate(tables):
+        sheet = workbook.create_sheet(names[index])
+        columns = list(table.columns)
+        # Write-only sheets write their settings with the first row: set them all first.
+        first_data_row = 1 + (2 if table.heading else 0) + (1 if table.header else 0)
+        if table.header:
+            sheet.freeze_panes = f"A{first_data_row}"
+        for number, column in enumerate(columns, start=1):
+            dimension = sheet.column_dimensions[get_column_letter(number)]
+            dimension.width = column.width
+            if column.text:
+                dimension.number_format = "@"
+        last_input_row = first_data_row + max(table.input_rows, 1) - 1
+        for number, column in enumerate(columns, start=1):
+            source = choice_ranges.get(column.choices) if column.choices else None
+            if source:
+                validation = DataValidation(
+                    type="list",
+                    formula1=f"={source}",
+                    allow_blank=True,
+                    showErrorMessage=column.choices_strict,
+                )
+                letter = get_column_letter(number)
+                validation.add(f"{letter}{first_data_row}:{letter}{last_input_row}")
+                sheet.data_validations.append(validation)
+        if table.heading:
+            sheet.append([_styled(sheet, _excel_value(table.heading), font=_HEADING_FONT)])
+            sheet.append([])
+        if table.header:
+            sheet.append(
+                [
+                    _styled(
+                        sheet,
+                        _excel_value(column.header),
+                        font=_HEADER_FONT,
+                        fill=_HEADER_FILL,
+                        alignment=_HEADER_ALIGNMENT,
+                    )
+                    for column in columns
+                ]
+            )
+        styles = [
+            {
+                "number_format": "@" if column.text else column.number_format,
+                "font": _BOLD if column.bold else None,
+                "alignment": _WRAP if column.wrap else None,
+            }
+            for column in columns
+        ]
+        plain = [not any(style.values()) for style in styles]
+        rows = list(table.rows) if table.bold_last_row else table.rows
+        last = len(rows) - 1 if table.bold_last_row else -1
+        for position, row in enumerate(rows):
             cells = []
-            for value, number_format in zip(row, formats, strict=False):
+            for value, style, is_plain in zip(row, styles, plain, strict=False):
                 value = _excel_value(value)
-                if number_format is None and not _is_formula_like(value):
+                if position == last:
+                    cells.append(_styled(sheet, value, **{**style, "font": _BOLD}))
+                elif is_plain and not is_formula_like(value):
                     cells.append(value)  # nothing to style: openpyxl types it
-                    continue
-                cell = WriteOnlyCell(sheet, value=value)
-                if _is_formula_like(value):
-                    cell.data_type = "s"  # text, never a formula
-                elif number_format and value is not None:
-                    cell.number_format = number_format
-                cells.append(cell)
+                else:
+                    cells.append(_styled(sheet, value, **style))
             sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -183,12 +295,14 @@ def workbook_bytes(tables: Iterable[Table]) -> bytes:
 
 
 def csv_bytes(table: Table) -> bytes:
-    """A CSV file in UTF-8 with a byte order mark, CRLF line ends (as Excel writes them)."""
+    """A CSV file in UTF-8 with a byte order mark, CRLF line ends (as Excel writes them).
+    The header is neutralised like any cell: it may come from an uploaded file."""
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow([column.header for column in table.columns])
+    if table.header:
+        writer.writerow([csv_value(column.header) for column in table.columns])
     for row in table.rows:
-        writer.writerow([_csv_value(value) for value in row])
+        writer.writerow([csv_value(value) for value in row])
     return text.getvalue().encode("utf-8-sig")
 
 
