@@ -1,21 +1,40 @@
-"""Staff login with throttling (our small equivalent of django-axes) and the lockout page.
+"""Staff login throttling (django-axes, configured in config/settings.py) and the lockout page.
 
-Every failed login is a LoginFailure row (the name typed and the address). After
-LOGIN_FAILURE_LIMIT failures of one name within LOGIN_FAILURE_WINDOW_MINUTES — or
-LOGIN_FAILURE_LIMIT_PER_IP from one address — that name (or address) is refused for
-LOGIN_LOCKOUT_MINUTES, even with the right password. The check sits in the authentication
-backend, so the Django admin's login is throttled too. The message never says whether the
-name exists: unknown names are counted and locked exactly like real ones. A successful
-login deletes the name's failures; a community admin can unlock their own staff.
+django-axes records failed logins (AccessAttempt: the name typed, any case, whether or not
+such a user exists, and the address) and refuses a locked-out login before the password is
+checked, in the authentication backend, so the Django admin's login is throttled too.
+
+What locks:
+- a name: LOGIN_FAILURE_LIMIT failures, from anywhere, until LOGIN_LOCKOUT_MINUTES pass
+  without one; then it is refused for LOGIN_LOCKOUT_MINUTES after the last failure;
+- a name from a busy address: an address with LOGIN_BUSY_ADDRESS_FAILURES failures (of any
+  names) in that time is busy, and from it a name that failed LOGIN_BUSY_ADDRESS_LIMIT times
+  there is refused there (elsewhere it still has its LOGIN_FAILURE_LIMIT).
+An address itself is never locked: a committee office behind one address, or a carrier's
+NAT, would lock everybody out because of one person's mistakes (or one attacker's). A busy
+address is slowed down instead: each name gets fewer guesses from it, while a colleague who
+gives the right password still logs in.
+
+The message never says whether the name exists: unknown names are counted and locked like
+real ones. A successful login clears the name's failures; a community admin can unlock
+their own staff (/login/lockouts/), the superuser sees every attempt in the Django admin.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
+from axes.utils import reset as reset_attempts
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +43,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,8 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from residents.http import client_ip
-from residents.models import LoginFailure, StaffMembership
+from residents.models import StaffMembership
 from residents.tenancy import Role, community_required
 
 logger = logging.getLogger("passbook.security")
@@ -41,109 +60,106 @@ logger = logging.getLogger("passbook.security")
 # Staff sometimes type their mobile number as the user name: never log one.
 _DIGIT_RUN = re.compile(r"\d{7,}")
 
-# Set on the request when a login was refused because of a lockout, so the form can say so.
-LOCKED_FLAG = "login_locked_out"
-
-
-def _limit() -> int:
-    return settings.LOGIN_FAILURE_LIMIT
-
-
-def _limit_per_ip() -> int:
-    return settings.LOGIN_FAILURE_LIMIT_PER_IP
-
-
-def _window() -> timedelta:
-    return timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
-
 
 def _lockout() -> timedelta:
     return timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
-def normalize_username(username: str) -> str:
+def normalize_username(username: str | None) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def loggable(username: str) -> str:
+def loggable(username: str | None) -> str:
     """The user name for a log line, with any long run of digits (a phone) masked."""
     return _DIGIT_RUN.sub(lambda m: m.group()[:3] + "****" + m.group()[-4:], username or "")[:150]
 
 
-def lock_end(times_newest_first: list[datetime], *, limit: int) -> datetime | None:
-    """When a lockout ends, given the latest failure times (newest first): locked if the
-    last `limit` failures fell within the window, until the lockout after the newest.
-    Refused attempts are not recorded, so the newest failure is the one that locked."""
-    if len(times_newest_first) < limit:
-        return None
-    newest, oldest = times_newest_first[0], times_newest_first[limit - 1]
-    if newest - oldest > _window():
-        return None
-    return newest + _lockout()
+def attempted_username(request: HttpRequest | None, credentials: dict | None) -> str:
+    """The name a login attempt is counted under (AXES_USERNAME_CALLABLE): as typed, in
+    lower case, so SX_Admin and sx_admin share their failures."""
+    name = (credentials or {}).get("username")
+    if name is None and request is not None:
+        name = request.POST.get("username")
+    return normalize_username(name)
 
 
-def _times(**lookup) -> list[datetime]:
-    limit = _limit_per_ip() if "ip_address" in lookup else _limit()
-    since = timezone.now() - _window() - _lockout()
-    return list(
-        LoginFailure.objects.filter(at__gte=since, **lookup)
-        .order_by("-at")
-        .values_list("at", flat=True)[:limit]
-    )
+def _failures(attempts) -> int:
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
-def locked_until(username: str, ip: str | None) -> datetime | None:
-    """The end of the lockout of this name or this address, if either is locked now."""
-    now = timezone.now()
-    ends = [lock_end(_times(username=normalize_username(username)), limit=_limit())]
-    if ip:
-        ends.append(lock_end(_times(ip_address=ip), limit=_limit_per_ip()))
-    current = [end for end in ends if end is not None and end > now]
-    return max(current) if current else None
+def _busy(address: str | None, since: datetime) -> bool:
+    if not address:
+        return False
+    recent = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since)
+    return _failures(recent) >= settings.LOGIN_BUSY_ADDRESS_FAILURES
 
 
-def record_failure(username: str, ip: str | None) -> None:
-    name = normalize_username(username)
-    LoginFailure.objects.create(username=name, ip_address=ip)
-    # Old rows say nothing any more; keep the table small as it goes.
-    stale = timezone.now() - timedelta(days=1)
-    LoginFailure.objects.filter(username=name, at__lt=stale).delete()
+class ThrottleHandler(AxesDatabaseHandler):
+    """django-axes' database handler (a name is locked after LOGIN_FAILURE_LIMIT failures),
+    plus the rule for busy addresses: from an address with many failures, a name that has
+    failed LOGIN_BUSY_ADDRESS_LIMIT times there is refused there."""
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or self._locked_here(request, credentials)
+
+    def _locked_here(self, request, credentials) -> bool:
+        since = get_cool_off_threshold(request)
+        address = request.axes_ip_address
+        if not _busy(address, since):
+            return False
+        here = AccessAttempt.objects.filter(
+            username=get_client_username(request, credentials),
+            ip_address=address,
+            attempt_time__gte=since,
+        )
+        return _failures(here) >= settings.LOGIN_BUSY_ADDRESS_LIMIT
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is None:  # not a login over HTTP (see ThrottledModelBackend)
+            return
+        refused = request.axes_locked_out  # refused before the password was checked
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        username = get_client_username(request, credentials)
+        if refused:
+            logger.warning(
+                "login refused: %r from %s is locked out",
+                loggable(username),
+                request.axes_ip_address,
+            )
+            return
+        if not request.axes_locked_out and self._locked_here(request, credentials):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes", request=request, username=username, ip_address=request.axes_ip_address
+            )
+        if request.axes_locked_out:
+            logger.warning(
+                "login locked out: %r from %s", loggable(username), request.axes_ip_address
+            )
 
 
-def clear_failures(username: str) -> int:
-    deleted, _rows = LoginFailure.objects.filter(username=normalize_username(username)).delete()
-    return deleted
+class ThrottledModelBackend(AxesBackend):
+    """Django's ModelBackend behind django-axes' check: a locked-out name is refused before
+    its password is checked (axes raises PermissionDenied, which stops Django trying other
+    backends and sends user_login_failed like any failure).
 
-
-class ThrottledModelBackend(ModelBackend):
-    """ModelBackend that refuses a locked-out name or address before checking the password
-    and records every failure. Raising PermissionDenied stops Django trying other backends
-    and sends user_login_failed as for any failure."""
+    A call without a request is not a login over HTTP — the test client's login(), a shell —
+    and nobody can send one from outside: it is checked by the password alone, where axes'
+    own backend would refuse it with an error."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None:
-            username = kwargs.get(get_user_model().USERNAME_FIELD)
-        if username is None or password is None:
-            return None
-        ip = client_ip(request)
-        if locked_until(username, ip) is not None:
-            self._flag(request)
-            logger.warning("login refused: %r from %s is locked out", loggable(username), ip)
-            raise PermissionDenied
-        user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            record_failure(username, ip)
-            if locked_until(username, ip) is not None:
-                self._flag(request)
-                logger.warning("login locked out: %r from %s", loggable(username), ip)
-        else:
-            clear_failures(username)
-        return user
-
-    @staticmethod
-    def _flag(request: HttpRequest | None) -> None:
         if request is not None:
-            setattr(request, LOCKED_FLAG, True)
+            super().authenticate(request, username, password, **kwargs)
+        return ModelBackend.authenticate(
+            self, request, username=username, password=password, **kwargs
+        )
+
+
+def login_page_as_it_is(request, original_response=None, credentials=None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: keep the login page, which says "locked out" itself (in the
+    page's language, the same words for any name) instead of axes' own page."""
+    return original_response
 
 
 def lockout_message() -> str:
@@ -153,14 +169,14 @@ def lockout_message() -> str:
 
 
 class LockoutMessageMixin:
-    """Says "locked out" instead of "wrong password" when the backend refused a lockout;
-    the same words whether or not the name exists."""
+    """Says "locked out" instead of "wrong password" when the login was refused or has just
+    locked; the same words whether or not the name exists."""
 
     def clean(self):
         try:
             return super().clean()
         except ValidationError:
-            if getattr(self.request, LOCKED_FLAG, False):
+            if getattr(self.request, "axes_locked_out", False):
                 raise ValidationError(lockout_message(), code="locked_out") from None
             raise
 
@@ -184,6 +200,23 @@ class Lockout:
     failures: int
     last_failure: datetime
     until: datetime
+    # Empty: locked from everywhere; else only from these busy addresses.
+    addresses: tuple[str, ...] = field(default=())
+
+
+def _lock_end(rows: list[tuple[datetime, int]], limit: int) -> datetime | None:
+    """When a name's failures — rows of (last failure, count), each counting until the
+    lockout time has passed since its last failure — stop adding up to `limit`; None when
+    they do not now."""
+    rows = sorted(rows)
+    total = sum(count for _at, count in rows)
+    if total < limit:
+        return None
+    for at, count in rows:
+        total -= count
+        if total < limit:
+            return at + _lockout()
+    return None
 
 
 def community_lockouts(community) -> list[Lockout]:
@@ -192,20 +225,32 @@ def community_lockouts(community) -> list[Lockout]:
         user.username.lower(): user
         for user in get_user_model().objects.filter(memberships__community=community)
     }
-    since = timezone.now() - _window() - _lockout()
-    times: dict[str, list[datetime]] = {}
-    for name, at in (
-        LoginFailure.objects.filter(username__in=list(users), at__gte=since)
-        .order_by("username", "-at")
-        .values_list("username", "at")
-    ):
-        times.setdefault(name, []).append(at)
     now = timezone.now()
+    since = now - _lockout()
+    by_name: dict[str, list[tuple[str | None, datetime, int]]] = defaultdict(list)
+    for name, address, at, count in AccessAttempt.objects.filter(
+        username__in=list(users), attempt_time__gte=since
+    ).values_list("username", "ip_address", "attempt_time", "failures_since_start"):
+        by_name[name].append((address, at, count))
     lockouts = []
-    for name, found in times.items():
-        end = lock_end(found[: _limit()], limit=_limit())
-        if end is not None and end > now:
-            lockouts.append(Lockout(users[name], len(found), found[0], end))
+    for name, rows in by_name.items():
+        failures = sum(count for _address, _at, count in rows)
+        last = max(at for _address, at, _count in rows)
+        until = _lock_end(
+            [(at, count) for _address, at, count in rows], settings.LOGIN_FAILURE_LIMIT
+        )
+        if until is not None and until > now:
+            lockouts.append(Lockout(users[name], failures, last, until))
+            continue
+        busy = [
+            (address, at)
+            for address, at, count in rows
+            if count >= settings.LOGIN_BUSY_ADDRESS_LIMIT and _busy(address, since)
+        ]
+        if busy:
+            until = max(at for _address, at in busy) + _lockout()
+            addresses = tuple(sorted(address for address, _at in busy))
+            lockouts.append(Lockout(users[name], failures, last, until, addresses))
     return sorted(lockouts, key=lambda lockout: lockout.until, reverse=True)
 
 
@@ -216,7 +261,8 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
     context = {
         "lockouts": community_lockouts(request.community),
         "limit": settings.LOGIN_FAILURE_LIMIT,
-        "window": settings.LOGIN_FAILURE_WINDOW_MINUTES,
+        "busy_failures": settings.LOGIN_BUSY_ADDRESS_FAILURES,
+        "busy_limit": settings.LOGIN_BUSY_ADDRESS_LIMIT,
         "minutes": settings.LOGIN_LOCKOUT_MINUTES,
     }
     return render(request, "residents/lockouts.html", context)
@@ -244,7 +290,7 @@ def lockout_unlock(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise Http404
     user = membership.user
-    removed = clear_failures(user.username)
+    removed = reset_attempts(username=normalize_username(user.username))
     logger.info(
         "login unlocked: %r by %r (%s failures removed)",
         user.username,

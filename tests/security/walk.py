@@ -224,11 +224,14 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
-    LoginFailure = _optional_model("residents", "LoginFailure")
-    if LoginFailure is not None:  # the admin is locked out: enough failed logins
-        limit = getattr(settings, "LOGIN_FAILURE_LIMIT", 5)
-        failures = [LoginFailure(username=admin.username, ip_address="10.9.9.9")] * limit
-        o["lockout"] = LoginFailure.objects.bulk_create(failures)[-1]
+    AccessAttempt = _optional_model("axes", "AccessAttempt")
+    if AccessAttempt is not None:  # the admin is locked out: enough failed logins
+        o["lockout"] = AccessAttempt.objects.create(
+            username=admin.username.lower(),
+            ip_address="10.9.9.9",
+            user_agent="walk",
+            failures_since_start=getattr(settings, "LOGIN_FAILURE_LIMIT", 5),
+        )
     w.markers = [
         f"{tag}小区",
         f"{tag}家庭类型",
@@ -581,10 +584,15 @@ def snapshot(community: Community, *, exclude: tuple[type[models.Model], ...] = 
         rows = list(model._base_manager.filter(**lookup).order_by("pk").values_list())
         digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
         result[model._meta.label] = (len(rows), digest)
-    LoginFailure = _optional_model("residents", "LoginFailure")
-    if LoginFailure is not None and LoginFailure not in exclude:
-        names = StaffMembership.objects.filter(community=community).values("user__username")
-        rows = list(LoginFailure.objects.filter(username__in=names).order_by("pk").values_list())
+    AccessAttempt = _optional_model("axes", "AccessAttempt")
+    if AccessAttempt is not None and AccessAttempt not in exclude:
+        names = [
+            name.lower()
+            for name in StaffMembership.objects.filter(community=community).values_list(
+                "user__username", flat=True
+            )
+        ]
+        rows = list(AccessAttempt.objects.filter(username__in=names).order_by("pk").values_list())
         result["login failures of its staff"] = (len(rows), repr(rows))
     from points.models import Account, LedgerEntry
     from redemption.models import Reward, Round, RoundItem
