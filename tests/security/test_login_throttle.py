@@ -365,5 +365,5 @@ def test_a_name_locked_from_a_busy_address_is_listed_with_that_address_and_unloc
     client = Client()
     _login(client, user.username, PASSWORD, REMOTE_ADDR=busy)
 
-    assert "李小明" in page and f"只限从 {busy} 登录" in page
+    assert "李小明" in page and f"只锁定来自 {busy} 的登录" in page
     assert _is_logged_in(client)
