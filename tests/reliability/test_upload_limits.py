@@ -228,6 +228,22 @@ def _styles_heavy() -> bytes:
     return out.getvalue()
 
 
+def _with_columns(count: int) -> bytes:
+    content = xlsx_of([row(1, HEADER), *people(2, 3)])
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                columns = "".join(f'<col min="{n}" max="{n}" width="9"/>' for n in range(1, count))
+                data = data.replace(b"<sheetData>", f"<cols>{columns}</cols><sheetData>".encode())
+            archive.writestr(member, data)
+    return out.getvalue()
+
+
 HOSTILE = {
     # A gigabyte-scale sheet in a small file: refused from the zip's directory.
     "zip bomb (256 MB of XML)": (
@@ -246,6 +262,20 @@ HOSTILE = {
     ),
     # 200,000 cell styles (openpyxl parses styles at 25 µs a tag).
     "200,000 cell styles": (_styles_heavy, "解压后的内容太多"),
+    # One cell of 200,000 rich-text runs (8 s in openpyxl), and 100,000 column settings
+    # ahead of the rows: few cells, costly tags.
+    "200,000 rich-text runs in one cell": (
+        lambda: xlsx_of(
+            [
+                row(1, HEADER),
+                '<row r="2"><c t="inlineStr"><is>'
+                + "<r><t>张</t></r>" * 200_000
+                + "</is></c></row>",
+            ]
+        ),
+        "解压后的内容太多",
+    ),
+    "100,000 column settings": (lambda: _with_columns(100_000), "解压后的内容太多"),
     # Rows as wide as Excel allows: each counts 16,384 cells.
     "rows 16,384 cells wide": (
         lambda: xlsx_of([row(1, HEADER), '<row><c r="XFD2"><v>1</v></c></row>' * 1000]),
