@@ -610,15 +610,15 @@ def _too_big_to_open() -> RosterError:
     )
 
 
-_ROOT_PREFIX = re.compile(rb"<(?![?!])([A-Za-z_][\w.-]*:)?[A-Za-z_]")
+_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 
 
-def _tags(xml: bytes) -> tuple[int, int]:
+def _tags(xml: bytes, prefix: bytes) -> tuple[int, int]:
     """(all tags, costly tags) of an XML part, counted in C without parsing it: rows, cells,
     values, formulas and plain text are cheap for openpyxl, anything else is not."""
-    found = _ROOT_PREFIX.search(xml[:4096])
-    p = found.group(1) or b"" if found else b""
-    cheap = sum(xml.count(b"<" + p + name) for name in (b"row ", b"row>", b"c ", b"c>"))
+    p = prefix
+    opening = (b"row ", b"row>", b"row/", b"c ", b"c>", b"c/")
+    cheap = sum(xml.count(b"<" + p + name) for name in opening)
     cheap += sum(xml.count(b"</" + p + name + b">") for name in (b"row", b"c"))
     cheap += 2 * sum(
         xml.count(b"</" + p + name + b">") for name in (b"v", b"f", b"t", b"is", b"si")
@@ -627,12 +627,26 @@ def _tags(xml: bytes) -> tuple[int, int]:
     return total, max(total - cheap, 0)
 
 
-def _check_archive(content: bytes) -> None:
+def _with_dimension(sheet: bytes, prefix: bytes) -> bytes:
+    """The sheet with a size record ahead of its rows. Without one openpyxl parses the whole
+    sheet on opening just to learn its size (3 s for 1.5 million blank rows), which we never
+    use: the reader resets it and reads rows until it has what it needs."""
+    data_at = sheet.find(b"sheetData")
+    if data_at == -1 or b"dimension" in sheet[:data_at]:
+        return sheet
+    tag_at = sheet.rfind(b"<", 0, data_at)
+    return sheet[:tag_at] + b"<" + prefix + b'dimension ref="A1"/>' + sheet[tag_at:]
+
+
+def _checked_archive(content: bytes) -> bytes:
     """Refuse an .xlsx whose parts would take too long to parse, before openpyxl opens it:
     by the sizes its zip directory declares (Python's zipfile never unpacks more than a
     member's declared size: a member that is longer fails its checksum), then by the XML
-    tags in its parts. Every part counts, whatever it is called: a part may be given any name."""
+    tags in its parts — every part, whatever it is called. Returns the file to open: the
+    same, or rewritten (uncompressed) when a sheet lacks a size record."""
     total = costly = 0
+    parts: list[tuple[zipfile.ZipInfo, bytes]] = []
+    rewritten = False
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
@@ -642,8 +656,15 @@ def _check_archive(content: bytes) -> None:
             ):
                 raise _too_big_to_open()
             for member in members:
-                tags, costly_tags = _tags(archive.read(member))
+                xml = archive.read(member)
+                root = _ROOT.search(xml[:4096])
+                prefix = (root.group(1) or b"") if root else b""
+                tags, costly_tags = _tags(xml, prefix)
                 total, costly = total + tags, costly + costly_tags
+                if root and root.group(2) == b"worksheet":
+                    sized = _with_dimension(xml, prefix)
+                    rewritten, xml = rewritten or sized is not xml, sized
+                parts.append((member, xml))
     except RosterError:
         raise
     except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
@@ -653,6 +674,13 @@ def _check_archive(content: bytes) -> None:
         ) from exc
     if total > MAX_XML_TAGS or costly > MAX_COSTLY_TAGS:
         raise _too_big_to_open()
+    if not rewritten:
+        return content
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for member, xml in parts:
+            archive.writestr(member.filename, xml)
+    return out.getvalue()
 
 
 def _merged_ranges(content: bytes, sheet) -> list[tuple[int, int, int, int]]:
@@ -675,7 +703,7 @@ def _has_header(cells: Sequence[Any]) -> bool:
 
 
 def _read_xlsx(content: bytes) -> Generator[Progress, None, Table]:
-    _check_archive(content)
+    content = _checked_archive(content)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of error for a damaged file
