@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('axes', '0010_accessattemptexpiration'),
-        ('residents', '0006_login_failures_user_sessions'),
+        ('residents', '0007_audit_runs_as_owner'),
     ]
 
     operations = [
