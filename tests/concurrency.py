@@ -1,14 +1,24 @@
 """Work released at the same instant, each callable in its own thread on its own PostgreSQL
-connection (threads wait at one barrier, then go together)."""
+connection (threads wait at one barrier, then go together), and waiting for an event.
+
+Every wait here is for an event (the barrier is full, the thread has finished, the probe
+sees what it waits for); HANG is only a ceiling against a test that would otherwise hang,
+never a deadline that a busy machine could miss."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+
+HANG = 300  # seconds
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,7 +36,7 @@ class Together:
         return iter((self.results, self.refusals, self.errors))
 
 
-def at_once(workers, *, timeout: float = 60) -> Together:
+def at_once(workers, *, timeout: float = HANG) -> Together:
     """Run the callables together; each thread closes its connection at the end."""
     outcome = Together()
     guard = threading.Lock()
@@ -55,3 +65,12 @@ def at_once(workers, *, timeout: float = 60) -> Together:
         thread.join(timeout=timeout)
     outcome.seconds = time.monotonic() - released[0] if released else 0.0
     return outcome
+
+
+def wait_for(probe: Callable[[], T], *, what: str, ceiling: float = HANG) -> T:
+    """Call `probe` every 20 ms until it returns something true, and return that."""
+    deadline = time.monotonic() + ceiling
+    while not (found := probe()):
+        assert time.monotonic() < deadline, f"{what} (waited {ceiling} s)"
+        time.sleep(0.02)
+    return found

@@ -14,13 +14,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.database import libpq_url
 from points import services as points_services
 from redemption import services as redemption_services
 from redemption.models import Round
@@ -67,17 +67,6 @@ def pg_restore(tools: Path, dump: Path, url: str, *, same_major: bool) -> int:
     errors = [line for line in done.stderr.splitlines() if "ERROR:" in line]
     assert all("transaction_timeout" in line for line in errors), done.stderr
     return len(errors)
-
-
-def url_for(database: str) -> str:
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    host = db.get("HOST") or "localhost"
-    if host.startswith("/"):  # a Unix socket folder
-        return f"postgresql://{auth}@/{database}?host={quote(host)}&port={db.get('PORT') or 5432}"
-    return f"postgresql://{auth}@{host}:{db.get('PORT') or 5432}/{database}"
 
 
 def snapshot(url: str) -> tuple[dict[str, int], list[tuple]]:
@@ -165,9 +154,9 @@ def test_a_custom_format_dump_restores_into_a_fresh_database_with_the_same_ledge
     tools_major = _major(tools / "pg_dump")
     build_data(community, other_community)
     source_name = connection.settings_dict["NAME"]
-    source = url_for(source_name)
+    source = libpq_url(database=source_name)
     restored_name = f"{source_name}_restored_{uuid.uuid4().hex[:8]}"
-    restored = url_for(restored_name)
+    restored = libpq_url(database=restored_name)
     dump = tmp_path / "passbook.dump"
 
     started = time.perf_counter()
@@ -177,7 +166,7 @@ def test_a_custom_format_dump_restores_into_a_fresh_database_with_the_same_ledge
         capture_output=True,
     )
     dumped = time.perf_counter()
-    with psycopg.connect(url_for("postgres"), autocommit=True) as admin:
+    with psycopg.connect(libpq_url(database="postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{restored_name}" TEMPLATE template0')
     try:
         restore_errors = pg_restore(tools, dump, restored, same_major=tools_major == server_major)
@@ -190,7 +179,7 @@ def test_a_custom_format_dump_restores_into_a_fresh_database_with_the_same_ledge
         assert after[1] == before[1]
         assert table_differences == balance_differences == 0
 
-        env = {**os.environ, "DATABASE_URL": restored.replace("postgresql://", "postgres://", 1)}
+        env = {**os.environ, "DATABASE_URL": restored}
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         reconcile = subprocess.run(
             [*manage, "reconcile_ledger"], env=env, capture_output=True, text=True
@@ -211,7 +200,7 @@ def test_a_custom_format_dump_restores_into_a_fresh_database_with_the_same_ledge
                 with pytest.raises(psycopg.DatabaseError, match="insert-only"):
                     conn.execute(statement)
     finally:
-        with psycopg.connect(url_for("postgres"), autocommit=True) as admin:
+        with psycopg.connect(libpq_url(database="postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{restored_name}" WITH (FORCE)')
 
     reliability.record(

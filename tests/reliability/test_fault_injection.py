@@ -29,11 +29,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from config.database import libpq_url
 from points import services as points_services
 from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.models import Redemption, RedemptionLine, Round, RoundItem
 from residents.transactions import conflict_kind
+from tests.concurrency import HANG, wait_for
 from tests.factories import HouseholdFactory, MemberFactory, ProjectFactory, UserFactory
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
@@ -78,24 +80,20 @@ def kill_while_blocked(table: str, work) -> tuple[Victim, str]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
         victim.start()
-        assert victim.ready.wait(10)
-        deadline = time.monotonic() + 15
-        blocked = None
-        while blocked is None:
-            assert time.monotonic() < deadline, "the service never reached the locked table"
+        assert victim.ready.wait(HANG)
+
+        def waiting_on_the_lock():
             cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh view of the activity
             cursor.execute(
                 "SELECT query FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
                 [victim.pid],
             )
-            row = cursor.fetchone()
-            if row is None:
-                time.sleep(0.02)
-                continue
-            blocked = row[0]
+            return cursor.fetchone()
+
+        (blocked,) = wait_for(waiting_on_the_lock, what="the service never reached the table")
         cursor.execute("SELECT pg_terminate_backend(%s)", [victim.pid])
         assert cursor.fetchone()[0] is True
-    victim.join(timeout=30)
+    victim.join(timeout=HANG)
     assert not victim.is_alive()
     return victim, blocked
 
@@ -274,16 +272,10 @@ def test_an_approval_batch_killed_after_posting_leaves_nothing_and_can_be_approv
 def gunicorn_server():
     """The app served by a real gunicorn (one worker) on the test database; yields
     (base URL, master process)."""
-    settings = connection.settings_dict
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}",
-        "PGPASSWORD": settings["PASSWORD"] or "",
-    }
+    env = {**os.environ, "DATABASE_URL": libpq_url()}  # the test database, socket or not
     master = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
@@ -291,27 +283,28 @@ def gunicorn_server():
             f"--bind=127.0.0.1:{port}",
             "--workers=1",
             "--preload",  # a replacement worker is a fork, not a fresh start of Django
-            "--timeout=30",
+            f"--timeout={HANG}",  # the test kills the worker itself, never gunicorn
         ],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def listening() -> bool:
+        assert master.poll() is None, "gunicorn exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=HANG).close()
+        except OSError:
+            return False
+        return True
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert master.poll() is None, "gunicorn exited"
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(listening, what="gunicorn did not start")
         yield f"127.0.0.1:{port}", master
     finally:
         master.send_signal(signal.SIGINT)  # quick shutdown: no request is left to finish
-        master.wait(timeout=30)
+        master.wait(timeout=HANG)
 
 
 def workers_of(master: subprocess.Popen) -> list[int]:
@@ -321,7 +314,7 @@ def workers_of(master: subprocess.Popen) -> list[int]:
 
 def post_form(address: str, path: str, fields: dict, cookies: dict) -> tuple[int, str]:
     """POST a form over a real socket; (status, Location header)."""
-    conn = http.client.HTTPConnection(address, timeout=30)
+    conn = http.client.HTTPConnection(address, timeout=HANG)
     try:
         conn.request(
             "POST",
@@ -363,31 +356,30 @@ def test_a_web_worker_killed_mid_redemption_leaves_nothing_and_the_form_can_be_s
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE redemption_redemptionline IN SHARE MODE")
         sender.start()
-        deadline = time.monotonic() + 20
-        while True:
-            assert time.monotonic() < deadline, "the request never reached the locked table"
+
+        def request_waiting_on_the_lock():
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
             )
-            if row := cursor.fetchone():
-                backend, blocked = row
-                break
-            time.sleep(0.02)
+            return cursor.fetchone()
+
+        backend, blocked = wait_for(
+            request_waiting_on_the_lock, what="the request never reached the locked table"
+        )
         (worker,) = workers_of(master)
         os.kill(worker, signal.SIGKILL)  # the worker process dies mid-request
-        sender.join(timeout=30)
+        sender.join(timeout=HANG)
     # The lock is released: the orphaned backend finishes its statement, finds its client
     # gone and rolls the transaction back. Wait until it has gone.
-    deadline = time.monotonic() + 20
     with connection.cursor() as cursor:
-        while True:
+
+        def backend_gone() -> bool:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend])
-            if cursor.fetchone()[0] == 0:
-                break
-            assert time.monotonic() < deadline, "the orphaned backend stayed"
-            time.sleep(0.02)
+            return cursor.fetchone()[0] == 0
+
+        wait_for(backend_gone, what="the orphaned backend stayed")
     seconds = time.monotonic() - started
     after = snapshot(households=[household], round_=round_)
     unbalanced, reconciled = books_balance()

@@ -14,6 +14,7 @@ from django.db.models import F
 from redemption.models import RoundItem
 from residents import transactions
 from residents.transactions import DEADLOCK, SERIALIZATION, conflict_kind, retrying
+from tests.concurrency import HANG
 from tests.redemption.factories import RoundItemFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +36,7 @@ def side_by_side(*works) -> tuple[list, list]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=HANG)
     return results, errors
 
 
@@ -55,7 +56,7 @@ def locking_in_order(first, second, meet: threading.Barrier, tries: list):
         execute("SET LOCAL deadlock_timeout = '50ms'")
         execute("SELECT id FROM redemption_rounditem WHERE id = %s FOR UPDATE", [first.pk])
         if len(tries) == 1:
-            meet.wait(timeout=10)
+            meet.wait(timeout=HANG)
         execute("SELECT id FROM redemption_rounditem WHERE id = %s FOR UPDATE", [second.pk])
         RoundItem.objects.filter(pk__in=[first.pk, second.pk]).update(taken=F("taken") + 1)
         return len(tries)
@@ -143,7 +144,7 @@ def test_a_serialization_failure_between_two_serializable_transactions_is_retrie
         execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
         (taken,) = execute("SELECT taken FROM redemption_rounditem WHERE id = %s", [item.pk])[0]
         if first_try:
-            both_read.wait(timeout=10)  # both have read the same value
+            both_read.wait(timeout=HANG)  # both have read the same value
         execute("UPDATE redemption_rounditem SET taken = %s WHERE id = %s", [taken + 1, item.pk])
         return taken
 

@@ -172,9 +172,10 @@ def test_a_staff_session_idle_past_the_timeout_is_logged_out_with_a_message(comm
 def test_a_staff_session_within_the_timeout_stays(community):
     client = _logged_in_client(StaffMembershipFactory(community=community).user)
     _idle_for(client, settings.STAFF_IDLE_TIMEOUT_MINUTES - 1)
+    before = int(time.time())
 
     assert _reaches_household_list(client)
-    assert time.time() - client.session[LAST_SEEN_KEY] < 5
+    assert client.session[LAST_SEEN_KEY] >= before  # the request counted as activity
 
 
 def test_an_idle_htmx_request_is_sent_to_the_login_page_whole(community):
