@@ -5,9 +5,11 @@
     python3 config/dev.py test    # install, run the whole test suite (extra args go to pytest)
     python3 config/dev.py reliability  # run the security and reliability suites and write
                                        # what they measured to docs/reliability.md
+    python3 config/dev.py setup   # only install (CI does this before cutting the network)
 
 Creates `.venv/` with the project's dependencies (again only when pyproject.toml changed).
-Without DATABASE_URL, Django starts the embedded PostgreSQL in `.pgdata/`.
+Without DATABASE_URL, Django starts the embedded PostgreSQL in `.pgdata/`; it stops by
+itself when the last process using it ends, however it ends (config/embedded_db.py).
 Standard library only: this runs before anything is installed.
 """
 
@@ -54,7 +56,10 @@ def demo() -> None:
     ensure_environment()
     run(PYTHON, "manage.py", "migrate", "--no-input")
     run(PYTHON, "manage.py", "seed_demo")
-    say("starting the application at http://127.0.0.1:8000/  (Ctrl+C stops it)")
+    say(
+        "starting the application at http://127.0.0.1:8000/  "
+        f"(Ctrl+C, or kill {os.getpid()}, stops it and its database)"
+    )
     os.chdir(ROOT)
     os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000"])
 
@@ -71,7 +76,12 @@ def reliability(pytest_args: list[str]) -> None:
 
 
 def main() -> None:
-    commands = {"demo": lambda args: demo(), "test": test, "reliability": reliability}
+    commands = {
+        "demo": lambda args: demo(),
+        "test": test,
+        "reliability": reliability,
+        "setup": lambda args: ensure_environment(),
+    }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])
