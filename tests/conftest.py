@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test import Client
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
 
 from residents.models import StaffMembership
 from tests.factories import CommunityFactory, StaffMembershipFactory
@@ -16,12 +18,59 @@ from tests.reliability.report import Report
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Transactional tests empty every table with TRUNCATE between tests; the ledger refuses
-    TRUNCATE unless the database allows it, which only this throw-away database does."""
+    TRUNCATE unless the database allows it, which only this throw-away database does.
+
+    Autovacuum is off for the test tables. Most tests write inside a transaction that is
+    rolled back, so every table's committed content stays empty: autovacuum then analyzes
+    the tables as empty, and a test that has just inserted thousands of rows (the demo
+    seeding) is planned as if each table held one row — nested loops over thousands of
+    rows, a few milliseconds turned into seconds per query and minutes per test. Never
+    analyzed, PostgreSQL sizes a table by its pages instead, which is right here."""
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
             name = connection.settings_dict["NAME"]
             cursor.execute(f'ALTER DATABASE "{name}" SET passbook.allow_truncate = on')
+            cursor.execute(
+                "SELECT format('ALTER TABLE %I.%I SET (autovacuum_enabled = off)', "
+                "n.nspname, c.relname) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+            )
+            for (statement,) in cursor.fetchall():
+                cursor.execute(statement)
         connection.close()  # new sessions pick the setting up
+
+
+DEMO_HOUSEHOLDS = 60
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def seeded_demo(django_db_setup, django_db_blocker) -> str:
+    """`manage.py seed_demo --households 60`, run once for a whole module of tests that
+    read the demo (or seed it again to see that nothing changes); returns what it printed.
+
+    The module's tests run inside the seeding's transaction, each in a savepoint of its own
+    (pytest-django's usual per-test rollback), and the seeding is rolled back after the
+    module, so no other test sees a demo row. Only for modules whose every test is a plain
+    `django_db` test: a transactional test would commit or empty the tables underneath."""
+    out = StringIO()
+    seeding = transaction.atomic()
+    with django_db_blocker.unblock():
+        seeding.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=out)
+            # Check the seeding's deferred foreign keys now, once: left pending, they would be
+            # checked again at the end of every test (its savepoint's rollback revives them).
+            connection.check_constraints()
+        except BaseException as error:
+            seeding.__exit__(type(error), error, error.__traceback__)
+            raise
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        seeding.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +99,7 @@ def empty_cache():
 def fast_password_hashing(settings):
     """Production hashes passwords slowly on purpose; tests create hundreds of users, so
     they hash with MD5 (logging in still goes through the real authentication)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""The points part of `manage.py seed_demo` (points.demo)."""
+"""The points part of `manage.py seed_demo` (points.demo), read from one seeding per module
+(the `seeded_demo` fixture). Seeding a database that has no points data yet:
+test_demo_seeding.py."""
 
 import datetime
 from io import StringIO
@@ -10,22 +12,16 @@ from django.utils import timezone
 
 from points import demo
 from points.models import Account, LedgerEntry, PointRule
-from residents import demo as residents_demo
 from residents.models import Community
-from volunteering import demo as volunteering_demo
+from tests.conftest import DEMO_HOUSEHOLDS
 from volunteering.models import Activity, Attendance
 
-HOUSEHOLDS = 60
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
 
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", households=HOUSEHOLDS, stdout=out)
+    call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=out)
     return out.getvalue()
 
 
@@ -42,9 +38,8 @@ def state() -> dict:
     }
 
 
-@pytest.mark.django_db
-def test_seed_demo_creates_rules_with_history_and_no_overlap():
-    output = seed()
+def test_seed_demo_creates_rules_with_history_and_no_overlap(seeded_demo):
+    output = seeded_demo
 
     shanxin = Community.objects.get(slug="shanxin")
     rules = PointRule.objects.filter(community=shanxin).select_related("project", "category")
@@ -81,10 +76,7 @@ def test_seed_demo_creates_rules_with_history_and_no_overlap():
     assert PointRule.objects.filter(community__slug="qihe3").count() == 2
 
 
-@pytest.mark.django_db
 def test_old_attendance_is_approved_and_posted_once_and_recent_attendance_waits():
-    seed()
-
     old = Attendance.objects.filter(activity__date__lte=cutoff())
     assert not old.filter(status=Attendance.Status.PENDING).exists()
     assert old.filter(status=Attendance.Status.APPROVED).count() >= old.count() * 0.9
@@ -115,10 +107,7 @@ def test_old_attendance_is_approved_and_posted_once_and_recent_attendance_waits(
     assert not rejected.filter(Q(rejection_reason="") | Q(reviewed_by=None)).exists()
 
 
-@pytest.mark.django_db
 def test_a_few_approvals_are_reversed_and_paper_passbooks_carried_over():
-    seed()
-
     # Undone approvals (the redemption demo adds reversals of cancelled redemptions too).
     reversals = LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.REVERSE, reverses__kind=LedgerEntry.Kind.EARN
@@ -144,10 +133,7 @@ def test_a_few_approvals_are_reversed_and_paper_passbooks_carried_over():
     }
 
 
-@pytest.mark.django_db
 def test_balances_are_the_sums_of_their_entries_with_base_points_apart():
-    seed()
-
     accounts = Account.objects.annotate(total=Sum("entries__amount"))
     assert accounts.count() > 10
     for account in accounts:
@@ -168,9 +154,7 @@ def test_balances_are_the_sums_of_their_entries_with_base_points_apart():
     assert not value_added.filter(activity__project__category__is_base_points=True).exists()
 
 
-@pytest.mark.django_db
 def test_running_seed_demo_twice_changes_nothing():
-    seed()
     before = state()
 
     output = seed()
@@ -179,37 +163,9 @@ def test_running_seed_demo_twice_changes_nothing():
     assert output.count("已有积分数据，未改动") == 2
 
 
-@pytest.mark.django_db
-def test_a_database_seeded_before_points_existed_gains_its_points_data():
-    report = residents_demo.seed_demo(households=HOUSEHOLDS)
-    volunteering_demo.seed_demo(
-        communities={s.community.slug: s.community for s in report.communities}
-    )
-    assert not PointRule.objects.exists()
-    assert not Attendance.objects.filter(status=Attendance.Status.APPROVED).exists()
-
-    output = seed()
-
-    assert output.count("已有志愿服务数据，未改动") == 2
-    assert "积分：" in output
-    assert "齐河第三居民区：积分规则 2 条" in output
-    assert PointRule.objects.count() == 8
-    assert Attendance.objects.filter(status=Attendance.Status.APPROVED).exists()
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN).exists()
-
-
-@pytest.mark.django_db
-def test_seed_demo_prints_a_working_resident_passbook_link_every_run(client):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from points.demo import DEMO_TOKEN
-
-    for _ in range(2):
-        out = StringIO()
-        call_command("seed_demo", households=40, stdout=out)
-        assert f"/p/{DEMO_TOKEN}/" in out.getvalue()
-    response = client.get(f"/p/{DEMO_TOKEN}/", follow=True)
+def test_seed_demo_prints_a_working_resident_passbook_link_every_run(seeded_demo, client):
+    assert f"/p/{demo.DEMO_TOKEN}/" in seeded_demo
+    assert f"/p/{demo.DEMO_TOKEN}/" in seed()
+    response = client.get(f"/p/{demo.DEMO_TOKEN}/", follow=True)
     assert response.status_code == 200
     assert "SX-00001" in response.content.decode()

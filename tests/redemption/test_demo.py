@@ -1,4 +1,6 @@
-"""The redemption part of `manage.py seed_demo` (redemption.demo)."""
+"""The redemption part of `manage.py seed_demo` (redemption.demo), read from one seeding per
+module (the `seeded_demo` fixture). Seeding twice with the same seed, into a database that
+has no redemption data yet, into a community without staff: test_demo_seeding.py."""
 
 from __future__ import annotations
 
@@ -8,26 +10,21 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
-from points import demo as points_demo
 from points.models import Account, LedgerEntry
 from redemption import demo
 from redemption.models import Redemption, RedemptionLine, Reward, Round, RoundItem
-from residents import demo as residents_demo
 from residents.models import Community
-from volunteering import demo as volunteering_demo
+from tests.conftest import DEMO_HOUSEHOLDS
 
-HOUSEHOLDS = 60
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_demo")]
 
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", households=HOUSEHOLDS, stdout=out)
+    call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=out)
     return out.getvalue()
 
 
@@ -44,8 +41,8 @@ def state() -> dict:
     }
 
 
-def test_each_community_gets_a_catalogue_two_settled_quarters_and_this_one_open():
-    output = seed()
+def test_each_community_gets_a_catalogue_two_settled_quarters_and_this_one_open(seeded_demo):
+    output = seeded_demo
 
     today = timezone.localdate()
     for slug in ("shanxin", "qihe3"):
@@ -75,8 +72,6 @@ def test_each_community_gets_a_catalogue_two_settled_quarters_and_this_one_open(
 
 
 def test_redemptions_were_made_at_the_counter_on_days_inside_their_rounds_few_cancelled():
-    seed()
-
     redemptions = Redemption.objects.select_related("round", "entry", "created_by")
     assert redemptions.count() > 20
     clerks = {plan.counter_username for plan in demo.PLANS.values()}
@@ -105,8 +100,6 @@ def test_redemptions_were_made_at_the_counter_on_days_inside_their_rounds_few_ca
 
 
 def test_stock_money_and_points_add_up_and_no_passbook_was_ever_below_zero():
-    seed()
-
     for round_ in Round.objects.all():
         kept = round_.redemptions.filter(cancelled_at__isnull=True)
         assert round_.spent_yuan == (kept.aggregate(total=Sum("cost_yuan"))["total"] or 0)
@@ -152,57 +145,9 @@ def test_stock_money_and_points_add_up_and_no_passbook_was_ever_below_zero():
 
 
 def test_running_seed_demo_twice_changes_nothing():
-    seed()
     before = state()
 
     output = seed()
 
     assert state() == before
     assert output.count("已有兑换数据，未改动") == 2
-
-
-def test_the_same_day_and_seed_give_the_same_redemptions():
-    report = residents_demo.seed_demo(households=HOUSEHOLDS)
-    communities = {s.community.slug: s.community for s in report.communities}
-    volunteering_demo.seed_demo(communities=communities)
-    points_demo.seed_demo(communities=communities)
-
-    def made() -> list:
-        return list(
-            Redemption.objects.order_by("community__slug", "number").values_list(
-                "number", "household__passbook_number", "points", "cost_yuan", "cancel_reason"
-            )
-        )
-
-    with transaction.atomic():
-        first_lines = demo.seed_demo(communities=communities)
-        first = made()
-        transaction.set_rollback(True)
-    assert not Redemption.objects.exists()
-    second_lines = demo.seed_demo(communities=communities)
-
-    assert made() == first and len(first) > 20
-    assert second_lines == first_lines
-
-
-def test_a_database_seeded_before_redemption_existed_gains_its_data():
-    report = residents_demo.seed_demo(households=HOUSEHOLDS)
-    communities = {s.community.slug: s.community for s in report.communities}
-    volunteering_demo.seed_demo(communities=communities)
-    points_demo.seed_demo(communities=communities)
-    assert not Reward.objects.exists()
-
-    output = seed()
-
-    assert output.count("已有积分数据，未改动") == 2
-    assert "齐河第三居民区：兑换物品 8 种" in output
-    assert Round.objects.filter(Q(status="open") | Q(status="closed")).count() == 6
-
-
-def test_a_community_without_staff_gets_no_redemption_data():
-    empty = Community.objects.create(name="空居民区", slug="empty", passbook_prefix="EM")
-
-    lines = demo.seed_demo(communities={"qihe3": empty})
-
-    assert lines == ["空居民区：还没有工作人员账号，暂不生成兑换数据"]
-    assert not Reward.objects.exists()
