@@ -27,6 +27,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
+# The least-privileged role the demo serves as on the embedded database.
+APP_ROLE = "passbook_app"
 
 
 def say(text: str) -> None:
@@ -55,6 +57,12 @@ def ensure_environment() -> None:
 def demo() -> None:
     ensure_environment()
     run(PYTHON, "manage.py", "migrate", "--no-input")
+    if not os.environ.get("DATABASE_URL"):
+        # Migrations run as the embedded superuser, which owns the schema; the demo then
+        # seeds and serves as the application's own role, as production does, so no page
+        # can do what that role may not (README: least privilege in PostgreSQL).
+        run(PYTHON, "manage.py", "setup_app_role", APP_ROLE, "--password", APP_ROLE)
+        os.environ["EMBEDDED_DB_USER"] = APP_ROLE
     run(PYTHON, "manage.py", "seed_demo")
     say(
         "starting the application at http://127.0.0.1:8000/  "

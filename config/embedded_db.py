@@ -28,6 +28,7 @@ import sys
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,13 +47,18 @@ _servers: dict[Path, Any] = {}
 _holds: dict[Path, int] = {}
 
 
-def database_url(name: str = DATABASE_NAME) -> str:
+def database_url(name: str = DATABASE_NAME, *, user: str = "") -> str:
     """Start (or join) the embedded server in `.pgdata/` and return a URL for database
-    `name`, creating the database the first time."""
+    `name`, creating the database the first time; as the superuser that owns the schema, or
+    as `user` (the application's role, which the socket lets in without a password)."""
     server = start(DATA_DIR)
     _ensure_database(server, name)
     # get_uri() gives postgresql://postgres:@/db?host=/socket/dir, which django-environ reads.
-    return server.get_uri(name)
+    uri = server.get_uri(name)
+    if user:
+        scheme, rest = uri.split("://", 1)
+        uri = f"{scheme}://{quote(user, safe='')}:@{rest.split('@', 1)[1]}"
+    return uri
 
 
 def start(data_dir: Path) -> Any:

@@ -105,7 +105,13 @@ if env.str("DATABASE_URL", default=""):
 else:
     from config.embedded_db import database_url
 
-    DATABASES = {"default": environ.Env.db_url_config(database_url())}
+    # EMBEDDED_DB_USER: the role to connect as (`dev.py demo` serves as the application's
+    # least-privileged role); unset, the embedded superuser, which owns the schema.
+    DATABASES = {
+        "default": environ.Env.db_url_config(
+            database_url(user=env.str("EMBEDDED_DB_USER", default=""))
+        )
+    }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)

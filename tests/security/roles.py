@@ -9,11 +9,11 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 
 import psycopg
 from django.db import connection
 
+from config.database import libpq_url
 from residents.app_role import setup_app_role
 
 
@@ -34,15 +34,9 @@ def connection_params(*, user: str | None = None, password: str | None = None) -
 
 
 def database_url(*, user: str, password: str) -> str:
-    """DATABASE_URL for the test database as `user` (a socket folder goes in ?host=)."""
-    params = connection_params()
-    auth = f"{quote(user, safe='')}:{quote(password, safe='')}"
-    host = str(params.get("host") or "localhost")
-    port = params.get("port") or 5432
-    name = params["dbname"]
-    if host.startswith("/"):
-        return f"postgres://{auth}@/{name}?host={quote(host)}&port={port}"
-    return f"postgres://{auth}@{host}:{port}/{name}"
+    """DATABASE_URL for the test database as `user` (config.database builds it, socket
+    folder included)."""
+    return libpq_url(user=user, password=password)
 
 
 def connect(**params) -> psycopg.Connection:
