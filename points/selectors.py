@@ -9,7 +9,6 @@ Every ranking is a handful of aggregate queries, whatever the number of househol
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -20,14 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from points.models import Account, LedgerEntry
+from residents import parsing
 from residents.models import BuildingGroup, Community, Household, Member
 
 # Big savers (储值大户): the households ranked in the top three by points earned in the period.
 TOP_SAVER_RANKS = 3
 STAR_GROUP_RANKS = 3
-
-_PERIOD = re.compile(r"^\s*(\d{4})\s*(?:[Qq]\s*([1-4]))?\s*$")
-FIRST_YEAR = 2000
 
 
 def _quarter_names() -> dict[int, str]:
@@ -92,15 +89,10 @@ def quarter_of(day: datetime.date) -> Period:
     return Period(day.year, (day.month - 1) // 3 + 1)
 
 
-def parse_period(text: str) -> Period:
-    """“2026Q4” (a quarter) or “2026” (a year). Raises ValueError for anything else."""
-    match = _PERIOD.match(text or "")
-    if not match:
-        raise ValueError(text)
-    year = int(match.group(1))
-    if year < FIRST_YEAR:
-        raise ValueError(text)
-    return Period(year, int(match.group(2)) if match.group(2) else None)
+def parse_period(text: str, *, today: datetime.date | None = None) -> Period:
+    """“2026Q4” (a quarter) or “2026” (a year) of a year that could have data, from 2000 to
+    next year (residents.parsing.period); a ValidationError says what is wrong otherwise."""
+    return Period(*parsing.period(text, today=today))
 
 
 def mask_name(name: str) -> str:

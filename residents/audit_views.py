@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from residents import audit
+from residents import audit, parsing
 from residents.models import AuditEvent, StaffMembership
 from residents.tenancy import Role, community_required, is_admin, scoped
 
@@ -62,10 +62,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         if actor == SYSTEM:
             events = events.filter(actor__isnull=True)
         elif actor:
-            events = events.filter(actor_id=int(actor))
+            events = events.filter(actor_id=parsing.identifier(actor))
     elif form.is_bound:
         events, status = events.none(), 400
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(parsing.page_number(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -88,7 +88,7 @@ def audit_object(request: HttpRequest, table: str, object_id: int) -> HttpRespon
         raise Http404
     obj = audit.find_object(table, object_id, request.community)
     events = _events(request).filter(audit.history_filter(table, object_id))
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(parsing.page_number(request.GET.get("page")))
     if obj is None and not page.object_list:
         raise Http404
     views = audit.describe(

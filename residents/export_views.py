@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from residents import parsing
 from residents.forms import HouseholdFilterForm
 from residents.models import ExportRecord, Household, Member
 from residents.selectors import filter_households
@@ -42,8 +43,7 @@ def refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse:
 
 def chosen_format(request: HttpRequest) -> str | None:
     """`?format=xlsx` (the default) or `?format=csv`; None for anything else."""
-    value = request.GET.get("format", "xlsx").strip().lower()
-    return value if value in FORMATS else None
+    return parsing.choice(request.GET.get("format", "xlsx").strip().lower(), FORMATS)
 
 
 def format_error() -> str:
@@ -181,7 +181,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
 def export_log(request: HttpRequest) -> HttpResponse:
     """Who downloaded what and when, newest first (admins only)."""
     records = scoped(request, ExportRecord).select_related("user").order_by("-at", "-pk")
-    page = Paginator(records, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(records, LOG_PAGE_SIZE).get_page(parsing.page_number(request.GET.get("page")))
     for record in page.object_list:
         record.label = EXPORT_KINDS.get(record.what, record.what)
         record.conditions = [

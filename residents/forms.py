@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 import re
 
 from django import forms
@@ -8,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from residents import parsing
 from residents.models import (
     BuildingGroup,
     Community,
@@ -35,7 +35,7 @@ def _address_part(value: str, suffixes: tuple[str, ...], label: str, required: b
     return text.upper()
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(parsing.ModelForm):
     class Meta:
         model = Household
         fields = [
@@ -103,7 +103,7 @@ class HouseholdForm(forms.ModelForm):
         super()._post_clean()
 
 
-class SpecialtiesField(forms.CharField):
+class SpecialtiesField(parsing.TextField):
     """Free tags typed as `电脑、理发 量血压` (any Chinese or Latin separator)."""
 
     def to_python(self, value: str) -> list[str]:
@@ -128,7 +128,7 @@ class SpecialtiesField(forms.CharField):
         return value or ""
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(parsing.ModelForm):
     specialties = SpecialtiesField(
         label=_("特长"),
         required=False,
@@ -226,24 +226,24 @@ MemberFormSet = forms.inlineformset_factory(
 
 
 class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(
+    q = parsing.TextField(
         label=_("查找"),
         required=False,
-        max_length=50,
+        max_length=parsing.SEARCH_MAX_LENGTH,
         widget=forms.SearchInput(
             attrs={"placeholder": _("姓名、电话后四位、存折编号或 5-302"), "autocomplete": "off"}
         ),
     )
-    compound = forms.ModelChoiceField(
+    compound = parsing.ModelChoiceField(
         label=_("小区"), queryset=Compound.objects.none(), required=False, empty_label=_("全部小区")
     )
-    building_group = forms.ModelChoiceField(
+    building_group = parsing.ModelChoiceField(
         label=_("楼组"),
         queryset=BuildingGroup.objects.none(),
         required=False,
         empty_label=_("全部楼组"),
     )
-    type = forms.ModelChoiceField(
+    type = parsing.ModelChoiceField(
         label=_("家庭类型"),
         queryset=HouseholdType.objects.none(),
         required=False,
@@ -263,18 +263,10 @@ class HouseholdFilterForm(forms.Form):
 
 
 class MoveOutForm(forms.Form):
-    moved_out_on = forms.DateField(
-        label=_("迁出日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-    def clean_moved_out_on(self) -> datetime.date:
-        day = self.cleaned_data["moved_out_on"]
-        if day > timezone.localdate():
-            raise ValidationError(_("迁出日期不能晚于今天。"))
-        return day
+    moved_out_on = parsing.DateField(label=_("迁出日期"), window=parsing.RECENT_DAYS)
 
 
-class _NamedItemForm(forms.ModelForm):
+class _NamedItemForm(parsing.ModelForm):
     """Compounds, building groups and household types: a name unique in the community."""
 
     def __init__(self, *args, community: Community, **kwargs) -> None:

@@ -31,7 +31,7 @@ def normalize_phone(value: str) -> str:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationError(
             _("电话号码只能包含数字，如 13812341234 或 021-64001234。"), code="invalid_phone"
         )

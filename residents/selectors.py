@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length
 
 from residents.models import Household, HouseholdQuerySet, Member
+from residents.parsing import is_digits
 from residents.phones import normalize_digits
 
 # 5-302, 5-2-302 (building-unit-room), 5号302, 5号2单元302室, 5栋302
@@ -15,7 +16,7 @@ _ROOM = re.compile(
     r"^(?P<building>[0-9A-Za-z]+)\s*(?:号|栋|幢|-)\s*"
     r"(?:(?P<unit>[0-9A-Za-z]+)\s*(?:单元|-)\s*)?(?P<room>[0-9A-Za-z]+)\s*室?$"
 )
-_PASSBOOK = re.compile(r"^[A-Za-z]{1,6}-?\d+$")
+_PASSBOOK = re.compile(r"^[A-Za-z]{1,6}-?\d+$", re.ASCII)
 
 
 def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuerySet:
@@ -31,7 +32,7 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
         number = text[len(letters) :].lstrip("-")
         return queryset.filter(
             passbook_number__iexact=f"{letters}-{int(number):05d}"
-            if number.isdigit() and len(number) <= 5
+            if is_digits(number) and len(number) <= 5
             else text
         )
 
@@ -43,7 +44,7 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
         return queryset.filter(found)
 
     members = Member.objects.filter(household=OuterRef("pk"))
-    if text.isdigit():
+    if is_digits(text):
         # Phone tails (4+ digits), a room number, or the numeric part of a passbook number.
         by_phone = Q(phone__endswith=text) | Exists(members.filter(phone__endswith=text))
         found = Q(room=text) | Q(passbook_number__endswith=f"-{text.zfill(5)}")
@@ -74,7 +75,7 @@ def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> l
         households = search_households(Household.objects.all(), text)
         if households.query.where:  # an address, passbook number or digits
             found = Q(household__in=households.values("pk"))
-            if text.isdigit() and len(text) >= 4:
+            if is_digits(text) and len(text) >= 4:
                 found |= Q(phone__endswith=text)
         else:
             return []

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from residents import services
+from residents import parsing, services
 from residents.forms import (
     BuildingGroupForm,
     CompoundForm,
@@ -58,7 +58,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         scoped(request, Household.objects.for_list()), form.cleaned_data if valid else None
     )
     paginator = Paginator(households, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(parsing.page_number(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -209,9 +209,9 @@ def household_move_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @community_required()
 def switch_community(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("community")
+    wanted = parsing.optional_identifier(request.POST.get("community"))
     for membership in request.memberships:
-        if str(membership.community_id) == wanted:
+        if membership.community_id == wanted:
             switch_to(request, membership.community)
             messages.success(
                 request, _("已切换到 %(name)s。") % {"name": membership.community.name}

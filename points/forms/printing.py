@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from points.models import PassbookToken
+from residents import parsing
 from residents.models import BuildingGroup, Community, Household
 
 
 class PrintGroupForm(forms.Form):
-    building_group = forms.ModelChoiceField(
+    building_group = parsing.ModelChoiceField(
         label=gettext_lazy("楼组"),
         queryset=BuildingGroup.objects.none(),
         empty_label=gettext_lazy("请选择楼组"),

@@ -4,41 +4,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from residents import parsing
 from residents.models import Community
+from residents.parsing import IdListField
 from volunteering.models import Project
 
 
 class ReviewFilterForm(forms.Form):
-    project = forms.ModelChoiceField(
+    project = parsing.ModelChoiceField(
         label=_("项目"),
         queryset=Project.objects.none(),
         required=False,
         empty_label=_("全部项目"),
     )
-    date_from = forms.DateField(
-        label=_("活动日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = parsing.DateField(label=_("活动日期从"), required=False, window=parsing.FILTER_DAYS)
+    date_to = parsing.DateField(label=_("到"), required=False, window=parsing.FILTER_DAYS)
 
     def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(community=community)
-
-
-class IdListField(forms.Field):
-    """Record ids posted as repeated inputs (`attendance=3&attendance=7`)."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value) -> list[int]:
-        if not value:
-            return []
-        try:
-            return sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(_("所选记录有误，请刷新页面后重试。"), code="invalid") from None
 
 
 class DecisionForm(forms.Form):
@@ -59,17 +43,20 @@ class DecisionForm(forms.Form):
         required=False,
         choices=[(APPROVE, _("通过所选")), (REJECT, _("不通过所选")), (KEEP, "")],
     )
-    activity = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    activity = parsing.IntegerField(
+        required=False, min_value=1, max_value=parsing.MAX_ID, widget=forms.HiddenInput
+    )
     attendance = IdListField(required=False)
-    reason = forms.CharField(
+    reason = parsing.TextField(
         label=_("不通过的原因"),
+        multiline=True,
         required=False,
         max_length=200,
         # A textarea: pressing Enter while typing the reason must not submit the queue.
         widget=forms.Textarea(attrs={"rows": 1, "placeholder": _("如：当天未到场")}),
     )
     # The queue's filters and page, to come back to the same place afterwards.
-    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    query = parsing.TextField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def clean(self) -> dict:
         cleaned = super().clean()

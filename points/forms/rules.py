@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from points.models import PointRule
 from points.rules_admin import RuleValues
+from residents import parsing
 from residents.models import Community
 from volunteering.models import Project, ProjectCategory
 
@@ -54,19 +55,21 @@ class RuleForm(forms.Form):
             "invalid_choice": _("所选项目或类别不属于本居民区。"),
         },
     )
-    starts_on = forms.DateField(
+    starts_on = parsing.DateField(
         label=_("生效日期"),
+        window=parsing.PLANNING_DAYS,
         widget=DATE_WIDGET,
         error_messages={"required": _("请填写生效日期。"), **DATE_ERRORS},
     )
-    ends_on = forms.DateField(
+    ends_on = parsing.DateField(
         label=_("截止日期"),
         required=False,
+        window=parsing.PLANNING_DAYS,
         widget=DATE_WIDGET,
         help_text=_("不填表示一直有效"),
         error_messages=DATE_ERRORS,
     )
-    points_per_session = forms.IntegerField(
+    points_per_session = parsing.IntegerField(
         label=_("每次积分"),
         min_value=0,
         max_value=999,
@@ -75,7 +78,7 @@ class RuleForm(forms.Form):
         help_text=_("参加一次得几分，常见为 1"),
         error_messages={"required": _("请填写每次积分，不按次计分请填 0。")},
     )
-    points_per_hour = forms.DecimalField(
+    points_per_hour = parsing.DecimalField(
         label=_("每小时积分"),
         min_value=Decimal(0),
         max_value=Decimal("99.9"),
@@ -91,7 +94,7 @@ class RuleForm(forms.Form):
         choices=PointRule.Rounding.choices,
         initial=PointRule.Rounding.DOWN,
     )
-    organiser_bonus = forms.IntegerField(
+    organiser_bonus = parsing.IntegerField(
         label=_("组织/带队加分"),
         min_value=0,
         max_value=999,
@@ -99,7 +102,7 @@ class RuleForm(forms.Form):
         widget=_number(min="0", max="999"),
         error_messages={"required": _("请填写组织/带队加分，没有请填 0。")},
     )
-    daily_cap = forms.IntegerField(
+    daily_cap = parsing.IntegerField(
         label=_("每人每日上限"),
         required=False,
         min_value=1,
@@ -107,7 +110,7 @@ class RuleForm(forms.Form):
         widget=_number(min="1", placeholder=_("不限")),
         error_messages={"min_value": _("上限至少为 1 分；不设上限请留空。")},
     )
-    monthly_cap = forms.IntegerField(
+    monthly_cap = parsing.IntegerField(
         label=_("每人每月上限"),
         required=False,
         min_value=1,
@@ -115,7 +118,7 @@ class RuleForm(forms.Form):
         widget=_number(min="1", placeholder=_("不限")),
         error_messages={"min_value": _("上限至少为 1 分；不设上限请留空。")},
     )
-    note = forms.CharField(
+    note = parsing.TextField(
         label=_("说明"),
         max_length=100,
         required=False,
@@ -208,8 +211,9 @@ class RuleForm(forms.Form):
 
 
 class EndRuleForm(forms.Form):
-    ends_on = forms.DateField(
+    ends_on = parsing.DateField(
         label=_("最后一天"),
+        window=parsing.PLANNING_DAYS,
         widget=DATE_WIDGET,
         help_text=_("这一天之后的活动不再按这条规则计分"),
         error_messages={"required": _("请填写结束日期。"), **DATE_ERRORS},

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from points.selectors import Period, parse_period, quarter_of
+from residents import parsing
 
 RECENT_QUARTERS = 8
 RECENT_YEARS = 3
@@ -25,7 +26,7 @@ def recent_periods(today: datetime.date) -> list:
 
 
 class StandingsForm(forms.Form):
-    period = forms.CharField(label=_("统计期"), required=False)
+    period = parsing.TextField(label=_("统计期"), required=False, max_length=20)
 
     def __init__(self, *args, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -35,8 +36,8 @@ class StandingsForm(forms.Form):
         choices = recent_periods(today)
         asked = self.data.get("period", "") if self.is_bound else ""
         try:
-            older = parse_period(asked)
-        except ValueError:
+            older = parse_period(asked, today=today)
+        except ValidationError:
             older = None
         offered = {value for _group, options in choices for value, _label in options}
         if older is not None and older.param not in offered:
@@ -50,15 +51,7 @@ class StandingsForm(forms.Form):
         text = self.cleaned_data["period"]
         if not text:
             return quarter_of(self.today)
-        try:
-            period = parse_period(text)
-        except ValueError:
-            raise ValidationError(
-                _("统计期写法应为 2026Q4（季度）或 2026（全年）。"), code="invalid"
-            ) from None
-        if period.year > self.today.year + 1:
-            raise ValidationError(_("统计期不能晚于明年。"), code="future")
-        return period
+        return parse_period(text, today=self.today)
 
     def chosen(self) -> Period:
         """The period asked for, or the current quarter (Asia/Shanghai) if none or invalid."""

@@ -18,6 +18,7 @@ from points import selectors
 from points.forms.standings import StandingsForm
 from points.models import LedgerEntry
 from points.selectors import Period
+from residents import parsing
 from residents.export_views import chosen_format, format_error, refused
 from residents.models import Compound, Household
 from residents.spreadsheets import (
@@ -308,8 +309,8 @@ def standings_export(request: HttpRequest) -> HttpResponse:
     )
     if error:
         return error
-    part = request.GET.get("part", "households")
-    if part not in STANDINGS_PARTS:
+    part = parsing.choice(request.GET.get("part", "households"), STANDINGS_PARTS)
+    if part is None:
         return refused(request, [_("排行只能是家庭、居民或楼组。")], reverse("points:standings"))
     result = selectors.standings(community=request.community, period=period, limit=None)
     tables = _standings_tables(result)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from points import services
 from points.forms.ledger import AdjustForm, UndoForm
 from points.models import Account, LedgerEntry
+from residents import parsing
 from residents.models import Household
 from residents.tenancy import (
     REGISTER_ROLES,
@@ -115,14 +116,13 @@ def _ledger_context(
     return context
 
 
-def _before(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _return_to(request: HttpRequest, household: Household) -> str:
     """The posted `next` if it is a page of this site, else the passbook page."""
-    url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    try:
+        url = parsing.text(request.POST.get("next", ""), max_length=2000)
+    except ValidationError:
+        url = ""
+    if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url
@@ -134,7 +134,9 @@ def _return_to(request: HttpRequest, household: Household) -> str:
 def household_ledger(request: HttpRequest, pk: int) -> HttpResponse:
     """The passbook: a full page, or the panel of the household page (htmx)."""
     household = _household_for(request, pk)
-    context = _ledger_context(request, household, before=_before(request.GET.get("before")))
+    context = _ledger_context(
+        request, household, before=parsing.optional_identifier(request.GET.get("before"))
+    )
     response = render(request, PANEL if context["embedded"] else FULL_PAGE, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

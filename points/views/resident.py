@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial, wraps
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +20,7 @@ from points.passbook import (
 )
 from points.rules import pick_rule, plain_words, rules_in_force
 from points.selectors import mask_name, parse_period, passbook_view, quarter_of
+from residents import parsing
 from residents.models import Household
 from residents.phones import mask_phone
 from volunteering.models import Project
@@ -65,16 +67,15 @@ def passbook(request: HttpRequest) -> HttpResponse:
     if household is None:
         end_stale_resident_session(request)
         return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
-    try:
-        period = parse_period(request.GET.get("quarter", ""))
-    except ValueError:
-        period = quarter_of(timezone.localdate())
-    if period.is_year:
-        period = quarter_of(period.start)
-    before = request.GET.get("before", "")
-    view = passbook_view(
-        household=household, period=period, before=int(before) if before.isdigit() else None
-    )
+    today = timezone.localdate()
+    try:  # a quarter that cannot have entries (or no quarter) shows this quarter
+        period = parse_period(request.GET.get("quarter", ""), today=today)
+    except ValidationError:
+        period = quarter_of(today)
+    if period.is_year or period.start > today:
+        period = quarter_of(min(period.start, today))
+    before = parsing.optional_identifier(request.GET.get("before"))
+    view = passbook_view(household=household, period=period, before=before)
     members = [mask_name(m.name) for m in household.members.filter(is_active=True)]
     return render(
         request,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from points import services
 from points.forms.review import DecisionForm, ReviewFilterForm
 from points.rules import Quote, quote_attendances
+from residents import parsing
 from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped
 from volunteering.models import Activity, Attendance
 
@@ -59,7 +60,7 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
             activities = activities.filter(date__lte=data["date_to"])
     # Oldest first: the records that have waited longest are reviewed first.
     page = Paginator(activities.order_by("date", "pk"), ACTIVITIES_PER_PAGE).get_page(
-        query.get("page")
+        parsing.page_number(query.get("page"))
     )
     groups = {activity.pk: QueueGroup(activity) for activity in page.object_list}
     attendances = list(
@@ -162,7 +163,7 @@ def review_decide(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("points:review_queue") + (f"?{query}" if query else ""))
 
     # Show the queue again with the ticks and the reason kept, and say what is missing.
-    context = _queue_context(request, QueryDict(request.POST.get("query", "")))
+    context = _queue_context(request, QueryDict(form.cleaned_data.get("query", "")))
     context["form"] = form
-    context["ticked"] = {value for value in request.POST.getlist("attendance")}
+    context["ticked"] = {str(pk) for pk in form.cleaned_data.get("attendance", [])}
     return render(request, "points/review/queue.html", context, status=400)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from points import selectors
 from points.forms.standings import StandingsForm
+from residents import parsing
 from residents.tenancy import REGISTER_ROLES, community_required
 
 PAGE_LIMIT = 50
@@ -35,7 +36,7 @@ def _context(request: HttpRequest, limit: int | None) -> dict:
 @require_GET
 @community_required(*REGISTER_ROLES)
 def standings(request: HttpRequest) -> HttpResponse:
-    show_all = request.GET.get("all") == "1"
+    show_all = parsing.choice(request.GET.get("all"), ("1",)) == "1"
     context = _context(request, None if show_all else PAGE_LIMIT)
     context["show_all"] = show_all
     return render(request, "points/standings/standings.html", context)

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from redemption.models import Reward
+from residents import parsing
 from residents.models import Community
 from residents.phones import normalize_digits
 
@@ -39,7 +40,7 @@ def _squeeze(value: str) -> str:
     return re.sub(r"\s+", " ", normalize_digits(value)).strip()
 
 
-class RewardForm(forms.ModelForm):
+class RewardForm(parsing.ModelForm):
     class Meta:
         model = Reward
         fields = ["name", "unit", "point_price", "cost_yuan", "picture", "note"]

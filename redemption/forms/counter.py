@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Sequence
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from redemption.models import MAX_QUANTITY, RoundItem
+from residents import parsing
 
 
 class CounterSearchForm(forms.Form):
-    q = forms.CharField(
+    q = parsing.TextField(
         label=_("存折编号、姓名、房号或扫码"),
         max_length=300,
         required=False,
@@ -52,7 +54,7 @@ class RedeemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         for item in self.items:
-            self.fields[quantity_field_name(item)] = forms.IntegerField(
+            self.fields[quantity_field_name(item)] = parsing.IntegerField(
                 label=item.reward.name,
                 required=False,
                 min_value=0,
@@ -92,8 +94,8 @@ class RedeemForm(forms.Form):
         for item in self.items:
             value = self[quantity_field_name(item)].value()
             try:
-                quantity = int(value or 0)
-            except (TypeError, ValueError):
+                quantity = parsing.integer(value or 0, min_value=0, max_value=MAX_QUANTITY)
+            except ValidationError:
                 continue
             if 0 < quantity <= MAX_QUANTITY:
                 total += quantity * item.point_price
@@ -102,7 +104,7 @@ class RedeemForm(forms.Form):
 
 class CancelForm(forms.Form):
     # The reversing entry stores "取消兑换单 <number>：<reason>" in a 200-character column.
-    reason = forms.CharField(
+    reason = parsing.TextField(
         label=_("取消原因"),
         max_length=100,
         error_messages={"required": _("请写明取消的原因。")},

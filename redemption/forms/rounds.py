@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from redemption.models import Reward, Round, RoundItem
+from residents import parsing
 from residents.models import Community
 from residents.phones import normalize_digits
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"invalid": _("日期格式应为 2026-10-01。")}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,12}$")
 MAX_STOCK = 99_999
@@ -88,7 +88,9 @@ def suggested_round(community: Community, today: datetime.date | None = None) ->
     quarter for the first one), its first and last day, and the last round's budget."""
     today = today or timezone.localdate()
     rounds = Round.objects.filter(community=community)
-    last = rounds.order_by("-closes_on", "-pk").first()
+    # A round dated past the planning window (saved before there was one) is not "the last".
+    latest = parsing.PLANNING_DAYS.bounds(today)[1]
+    last = rounds.filter(closes_on__lt=latest).order_by("-closes_on", "-pk").first()
     start = today if last is None else max(today, last.closes_on + datetime.timedelta(days=1))
     quarter = Quarter.of(start)
     codes = {code.upper() for code in rounds.values_list("code", flat=True)}
@@ -109,8 +111,11 @@ def suggested_round(community: Community, today: datetime.date | None = None) ->
 # The round form --------------------------------------------------------------------------
 
 
-class RoundForm(forms.ModelForm):
+class RoundForm(parsing.ModelForm):
     """A new or draft round: everything. An open round: OPEN_FIELDS only."""
+
+    opens_on = parsing.DateField(label=_("开始日期"), window=parsing.PLANNING_DAYS)
+    closes_on = parsing.DateField(label=_("截止日期"), window=parsing.PLANNING_DAYS)
 
     class Meta:
         model = Round
@@ -129,8 +134,6 @@ class RoundForm(forms.ModelForm):
             "code": forms.TextInput(
                 attrs={"placeholder": "2026Q4", "autocapitalize": "characters", "maxlength": 12}
             ),
-            "opens_on": DATE_WIDGET,
-            "closes_on": DATE_WIDGET,
             "budget_yuan": forms.NumberInput(
                 attrs={"inputmode": "decimal", "min": "0", "step": "0.01"}
             ),
@@ -251,7 +254,7 @@ def budget_below_spent_message(spent: Decimal) -> str:
 
 
 def _stock_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(
+    return parsing.IntegerField(
         label=_("库存"),
         min_value=0,
         max_value=MAX_STOCK,
@@ -267,7 +270,7 @@ def _stock_field(**kwargs) -> forms.IntegerField:
 
 
 def _limit_field() -> forms.IntegerField:
-    return forms.IntegerField(
+    return parsing.IntegerField(
         label=_("每户限兑"),
         required=False,
         min_value=1,
@@ -287,7 +290,7 @@ def _limit_field() -> forms.IntegerField:
 class RoundItemAddForm(forms.Form):
     """Offer a catalogue reward in the round; its price and cost are copied from it."""
 
-    reward = forms.ModelChoiceField(
+    reward = parsing.ModelChoiceField(
         label=_("物品"),
         queryset=Reward.objects.none(),
         empty_label=_("请选择物品"),
@@ -348,7 +351,7 @@ def item_twice_message(reward: Reward) -> str:
     return _("“%(name)s”已在本期清单里，请直接修改它的库存或限兑。") % {"name": reward.name}
 
 
-class RoundItemForm(forms.ModelForm):
+class RoundItemForm(parsing.ModelForm):
     """An item's stock and limit (draft or open); its price and cost too while draft."""
 
     class Meta:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from redemption.forms.catalogue import SNIFF_BYTES, RewardForm, duplicate_name_message, picture_type
 from redemption.models import Reward
+from residents import parsing
 from residents.tenancy import (
     REGISTER_ROLES,
     Role,
@@ -132,8 +133,8 @@ def reward_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Retire a reward (it stays in past rounds and receipts) or bring it back. The wanted
     state is posted, so a double click does not flip it back."""
     reward = get_scoped_or_404(request, Reward, pk=pk)
-    wanted = request.POST.get("active")
-    if wanted not in ("0", "1"):
+    wanted = parsing.choice(request.POST.get("active"), ("0", "1"))
+    if wanted is None:
         messages.error(request, _("请用页面上的按钮停用或恢复物品。"))
         return _list_page(request, status=400)
     active = wanted == "1"

@@ -40,6 +40,7 @@ from redemption.forms.rounds import (
     suggested_round,
 )
 from redemption.models import Round, RoundItem
+from residents import parsing
 from residents.spreadsheets import record_export
 from residents.tenancy import (
     REGISTER_ROLES,
@@ -550,8 +551,8 @@ def round_settlement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @community_required(*REGISTER_ROLES)
 def round_settlement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The pick list, one row per line; `?part=items` for the item summary instead."""
-    part = request.GET.get("part", "lines")
-    if part not in ("lines", "items"):
+    part = parsing.choice(request.GET.get("part", "lines"), ("lines", "items"))
+    if part is None:
         return HttpResponse(
             _("part 只能是 lines 或 items。"), status=400, content_type="text/plain; charset=utf-8"
         )

@@ -4,7 +4,7 @@ import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,15 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from residents import parsing
 from residents.models import BuildingGroup, Community, Member
-from residents.phones import normalize_digits
 from residents.selectors import search_members
 from volunteering.models import MAX_HOURS, Activity, Attendance, Project, Team
 from volunteering.services.activities import ParticipantRow
 
 
-class ActivityForm(forms.ModelForm):
-    hours = forms.DecimalField(
+class ActivityForm(parsing.ModelForm):
+    date = parsing.DateField(
+        label=gettext_lazy("日期"), window=parsing.PAST_DAYS, what=gettext_lazy("活动日期")
+    )
+    hours = parsing.DecimalField(
         label=gettext_lazy("时长（小时）"),
         required=False,
         min_value=Decimal("0.1"),
@@ -45,9 +48,6 @@ class ActivityForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "end_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "notes": forms.Textarea(attrs={"rows": 2}),
             "title": forms.TextInput(attrs={"placeholder": gettext_lazy("不填时用项目名称")}),
         }
@@ -61,12 +61,6 @@ class ActivityForm(forms.ModelForm):
         self.fields["title"].required = False
         self.fields["date"].initial = timezone.localdate
         self.fields["project"].error_messages["required"] = _("请选择公益项目。")
-
-    def clean_date(self) -> datetime.date:
-        day = self.cleaned_data["date"]
-        if day > timezone.localdate():
-            raise ValidationError(_("活动日期不能晚于今天。"))
-        return day
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -119,28 +113,55 @@ class ParticipantPicker:
     submission_key: uuid.UUID = field(default_factory=uuid.uuid4)
     message: str = ""
 
+    # Malformed input of the list itself (a tampered id, a search too long): not saved.
+    problems: list[str] = field(default_factory=list)
+
     @classmethod
     def from_post(cls, community: Community, data: QueryDict) -> ParticipantPicker:
-        picker = cls(community=community, query=data.get("q", "").strip()[:50])
+        picker = cls(community=community)
+        try:
+            picker.query = parsing.search_text(data.get("q", ""))
+        except ValidationError as error:
+            picker.refuse(error)
         # A missing or garbled key gets a fresh one: that form simply cannot be deduplicated.
         with contextlib.suppress(ValueError):
             picker.submission_key = uuid.UUID(data.get("submission_key", ""))
-        ids = _ints(data.getlist("p"))
+        ids = picker.ids(data.getlist("p"))
         members = _members(community, ids)
+        note_length = Attendance._meta.get_field("note").max_length
         for member_id in ids:
             member = members.get(member_id)
             if member is None:
                 continue  # not in this community: dropped, never shown
-            picker.rows.append(
-                PickerRow(
-                    member=member,
-                    hours=data.get(f"hours-{member_id}", "").strip(),
-                    role=data.get(f"role-{member_id}", Attendance.Role.PARTICIPANT),
-                    note=data.get(f"note-{member_id}", "").strip()[:100],
-                    present=data.get(f"present-{member_id}") is not None,
-                )
+            row = PickerRow(
+                member=member,
+                hours=data.get(f"hours-{member_id}", "").strip(),
+                role=data.get(f"role-{member_id}", Attendance.Role.PARTICIPANT),
+                note=data.get(f"note-{member_id}", "").strip(),
+                present=data.get(f"present-{member_id}") is not None,
             )
+            try:  # a note too long is said, never cut
+                row.note = parsing.text(row.note, max_length=note_length)
+            except ValidationError as error:
+                row.error = _("备注：%(problem)s") % {"problem": error.messages[0]}
+            picker.rows.append(row)
         return picker
+
+    def ids(self, values: list[str]) -> list[int]:
+        """Member ids as posted, in order (a repeated one stays, for the service to name)."""
+        ids = []
+        for value in values:
+            try:
+                ids.append(parsing.identifier(value))
+            except ValidationError as error:
+                self.refuse(error)
+        return ids
+
+    def refuse(self, error: ValidationError) -> None:
+        for message in error.messages:
+            if message not in self.problems:
+                self.problems.append(message)
+        self.message = " ".join(self.problems)
 
     # Actions of the no-JavaScript path
 
@@ -176,13 +197,21 @@ class ParticipantPicker:
     def participant_rows(self) -> list[ParticipantRow] | None:
         """The ticked rows for the service; None (with row errors set) if a row's own
         input is malformed."""
-        result, ok = [], True
+        result, ok = [], not self.problems
         for row in self.present_rows:
+            if row.error:
+                ok = False
+                continue
             hours = None
             if row.hours:
-                try:
-                    hours = Decimal(normalize_digits(row.hours))
-                except InvalidOperation:
+                try:  # the service says what hours are allowed
+                    hours = parsing.decimal(
+                        row.hours,
+                        min_value=-HOURS_LIMIT,
+                        max_value=HOURS_LIMIT,
+                        places=parsing.MAX_NUMBER_LENGTH,
+                    )
+                except ValidationError:
                     row.error = _("时长请填数字，如 1.5。")
                     ok = False
                     continue
@@ -197,8 +226,8 @@ class ParticipantPicker:
                 row.error = errors[row.member.pk]
 
 
-def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+# Hours read from a row before the service checks them (0 < hours ≤ 24, one decimal).
+HOURS_LIMIT = Decimal(1000)
 
 
 def _members(community: Community, ids: list[int]) -> dict[int, Member]:
@@ -223,34 +252,36 @@ def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]
 
 
 def group_members(community: Community, group: str) -> list[Member]:
-    """Current residents in a team (`team:<id>`) or building group (`bg:<id>`)."""
+    """Current residents in a team (`team:<id>`) or building group (`bg:<id>`); nobody for
+    anything else."""
     kind, _sep, raw_id = group.partition(":")
-    if not raw_id.isdigit():
+    group_id = parsing.optional_identifier(raw_id)
+    if group_id is None:
         return []
     people = Member.objects.filter(
         community=community, is_active=True, household__status="active"
     ).select_related("household__compound")
     if kind == "team":
-        people = people.filter(teams__pk=int(raw_id), teams__community=community)
+        people = people.filter(teams__pk=group_id, teams__community=community)
     elif kind == "bg":
-        people = people.filter(household__building_group_id=int(raw_id))
+        people = people.filter(household__building_group_id=group_id)
     else:
         return []
     return list(people.order_by("household__building", "household__room", "position"))
 
 
 class ActivityFilterForm(forms.Form):
-    project = forms.ModelChoiceField(
+    project = parsing.ModelChoiceField(
         label=gettext_lazy("项目"),
         queryset=Project.objects.none(),
         required=False,
         empty_label=gettext_lazy("全部项目"),
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_from = parsing.DateField(
+        label=gettext_lazy("从"), required=False, window=parsing.FILTER_DAYS
     )
-    date_to = forms.DateField(
-        label=gettext_lazy("到"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    date_to = parsing.DateField(
+        label=gettext_lazy("到"), required=False, window=parsing.FILTER_DAYS
     )
     status = forms.ChoiceField(
         label=gettext_lazy("审核"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django import forms
@@ -10,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from residents import parsing
 from residents.forms import _NamedItemForm
 from residents.models import Community, Household, Member
 from volunteering.models import MAX_HOURS, Project, ProjectCategory, Team
@@ -86,7 +86,7 @@ class MemberPickForm(forms.Form):
     The checkboxes are drawn by the picker template from the search results, so only
     the field's validation is used here."""
 
-    members = forms.ModelMultipleChoiceField(
+    members = parsing.ModelMultipleChoiceField(
         label=_("居民"),
         queryset=Member.objects.none(),
         error_messages={
@@ -95,9 +95,9 @@ class MemberPickForm(forms.Form):
             "invalid_pk_value": _("所选居民不是本居民区的在册居民。"),
         },
     )
-    on = forms.DateField(
+    on = parsing.DateField(
         label=_("日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        window=parsing.PAST_DAYS,
         error_messages={"required": _("请填写日期。"), "invalid": _("日期格式应为 2025-03-01。")},
     )
 
@@ -107,9 +107,3 @@ class MemberPickForm(forms.Form):
         self.fields["members"].queryset = current_residents(community)
         if date_label:
             self.fields["on"].label = date_label
-
-    def clean_on(self) -> datetime.date:
-        day = self.cleaned_data["on"]
-        if day > timezone.localdate():
-            raise ValidationError(_("日期不能晚于今天。"))
-        return day

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from residents import parsing
 from residents.models import Household, Member
 from residents.selectors import search_members
 from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped
@@ -25,14 +26,24 @@ from volunteering.services import activities as services
 PAGE_SIZE = 25
 
 
+PICKER_ACTIONS = ("search", "add", "add_group")
+
+
+def _action(request: HttpRequest) -> str | None:
+    """`save` (the default), one of the picker's PICKER_ACTIONS, or None for anything else."""
+    return parsing.choice(request.POST.get("action", "save"), ("save", *PICKER_ACTIONS))
+
+
 def _apply_picker_action(request: HttpRequest, picker: ParticipantPicker) -> None:
-    action = request.POST.get("action", "")
+    action = _action(request)
     if action == "search":
         picker.search()
     elif action == "add":
-        picker.add([int(v) for v in request.POST.getlist("add") if v.isdigit()])
+        picker.add(picker.ids(request.POST.getlist("add")))
     elif action == "add_group":
         picker.add_group(request.POST.get("group", ""))
+    else:
+        picker.refuse(ValidationError(_("请用页面上的按钮操作。")))
 
 
 def _picker_context(request: HttpRequest, picker: ParticipantPicker) -> dict:
@@ -53,9 +64,10 @@ def activity_log(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         picker = ParticipantPicker.from_post(request.community, request.POST)
         form = ActivityForm(request.POST, community=request.community)
-        if request.POST.get("action", "save") != "save":
+        if _action(request) != "save":
             _apply_picker_action(request, picker)
             form.errors.clear()  # a search is not a save: don't shout about empty fields
+            status = 400 if picker.problems else 200
         else:
             rows = picker.participant_rows()
             if form.is_valid() and rows is not None:
@@ -95,12 +107,21 @@ def activity_log(request: HttpRequest) -> HttpResponse:
 @community_required(*REGISTER_ROLES)
 def people_search(request: HttpRequest) -> HttpResponse:
     """Search-as-you-type results for the participant picker (htmx partial)."""
-    query = request.GET.get("q", "").strip()[:50]
+    try:
+        query, problem = parsing.search_text(request.GET.get("q", "")), ""
+    except ValidationError as error:
+        query, problem = "", error.messages[0]
     people = search_members(scoped(request, Member), query)
     return render(
         request,
         "volunteering/includes/_people_results.html",
-        {"results": people, "query": query, "role_choices": Attendance.Role.choices},
+        {
+            "results": people,
+            "query": query,
+            "problem": problem,
+            "role_choices": Attendance.Role.choices,
+        },
+        status=400 if problem else 200,
     )
 
 
@@ -134,7 +155,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         elif data["status"] == "reviewed":
             activities = activities.filter(pending_count=0)
     page = Paginator(activities.order_by("-date", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        parsing.page_number(request.GET.get("page"))
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -188,8 +209,9 @@ def activity_participants(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         picker = ParticipantPicker.from_post(request.community, request.POST)
-        if request.POST.get("action", "save") != "save":
+        if _action(request) != "save":
             _apply_picker_action(request, picker)
+            status = 400 if picker.problems else 200
         else:
             rows = picker.participant_rows()
             if rows is not None:
@@ -241,7 +263,7 @@ def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     or building group (?group=team:<id> / bg:<id>), plus blank lines."""
     activity = _activity_for(request, pk)
     group = request.GET.get("group", "")
-    if group:
+    if group:  # a team or building group (nobody for a malformed one)
         people = group_members(request.community, group)
     else:
         people = [a.member for a in _attendance_rows(activity)]

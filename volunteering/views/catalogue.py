@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from residents import parsing
 from residents.models import Household, Member
 from residents.selectors import search_members
 from residents.tenancy import (
@@ -99,6 +100,8 @@ def _render_with_picker(
     # Search-as-you-type (htmx) replaces only the picker's results.
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == PICKER_TARGET:
         template = "volunteering/catalogue/includes/_picker_results.html"
+    if context.get("search_problem"):
+        status = 400
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -106,10 +109,14 @@ def _render_with_picker(
 
 def _picker_context(request: HttpRequest, form: MemberPickForm, taken: set[int]) -> dict:
     source = request.POST if request.method == "POST" else request.GET
-    query = source.get("q", "").strip()[:50]
+    try:
+        query, problem = parsing.search_text(source.get("q", "")), ""
+    except ValidationError as error:
+        query, problem = "", error.messages[0]
     found = search_members(scoped(request, Member), query) if query else []
     return {
         "q": query,
+        "search_problem": problem,
         "found": found,
         "found_more": len(found) >= 20,
         "taken": taken,
