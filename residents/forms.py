@@ -221,6 +221,9 @@ MemberFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
     max_num=30,
+    # Never build more forms than that, whatever TOTAL_FORMS says (Django's default would
+    # build up to 1,030 forms for a tampered count, a second and a half per request).
+    absolute_max=30,
     validate_max=True,
 )
 
