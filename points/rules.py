@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -89,7 +90,8 @@ def _already_earned(community: Community, attendances: Sequence[Attendance]):
         return {}
     first = min(months)
     last_month = max(months)
-    last = (last_month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    # The last day of the last month (the first of the next would not exist after 9999-12).
+    last = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
     rows = (
         LedgerEntry.objects.filter(
             community=community,
@@ -97,7 +99,7 @@ def _already_earned(community: Community, attendances: Sequence[Attendance]):
             kind__in=[LedgerEntry.Kind.EARN, LedgerEntry.Kind.REVERSE],
             rule__isnull=False,
             occurred_on__gte=first,
-            occurred_on__lt=last,
+            occurred_on__lte=last,
         )
         .values("member_id", "rule_id", "occurred_on")
         .annotate(points=Sum("amount"))

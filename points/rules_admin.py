@@ -274,7 +274,11 @@ def supersede_rule(*, rule: PointRule, values: RuleValues, by) -> PointRule:
                 "starts_on": _("原规则已用于 %(date)s 的活动计分，新标准最早从 %(next)s 起生效。")
                 % {
                     "date": date_format(last, "DATE_FORMAT"),
-                    "next": date_format(last + datetime.timedelta(days=1), "DATE_FORMAT"),
+                    "next": date_format(
+                        min(last, datetime.date.max - datetime.timedelta(days=1))
+                        + datetime.timedelta(days=1),
+                        "DATE_FORMAT",
+                    ),
                 }
             },
             code="used_after",

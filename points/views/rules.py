@@ -159,10 +159,9 @@ def _rule_page(
         end_on = rule.ends_on or max(today, last_used or rule.starts_on)
         end_form = EndRuleForm(initial={"ends_on": end_on})
     if new_form is None:
-        earliest = max(
-            today + datetime.timedelta(days=1),
-            (last_used or rule.starts_on) + datetime.timedelta(days=1),
-        )
+        # The day after today or the rule's last use (9999-12-31, in odd old data, has none).
+        after = max(today, last_used or rule.starts_on)
+        earliest = after + datetime.timedelta(days=1) if after < datetime.date.max else after
         new_form = RuleForm(
             initial=RuleForm.initial_for(rule, starts_on=earliest),
             community=community,

@@ -11,11 +11,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from points import services as points_services
 from points.models import LedgerEntry, PointRule
 from residents.models import Household, StaffMembership
-from tests.factories import StaffMembershipFactory
+from tests.factories import HouseholdFactory, ProjectClaimFactory, StaffMembershipFactory
+from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import RoundFactory
-from tests.security.walk import actor_client, build_world, changed, snapshot
+from tests.security.walk import actor_client, build_world, changed, snapshot, walk
+from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 from volunteering.models import Activity, Attendance
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +287,57 @@ def test_a_point_rule_in_year_one_is_refused(world, admin):
     assert response.status_code == 400
     assert "生效日期应在" in text_of(response)
     assert PointRule.objects.count() == rules
+
+
+# Rows already saved at the ends of the calendar ------------------------------------------------
+
+YEAR_ONE, LAST_DAY = datetime.date(1, 1, 1), datetime.date(9999, 12, 31)
+ROUND_PAGES = ("redemption:round_detail", "redemption:round_edit", "redemption:round_settlement")
+
+
+def test_every_page_copes_with_rows_dated_at_the_ends_of_the_calendar(world, admin, resident):
+    """Rows saved before the date windows existed, or by the operator in /admin/: every page
+    still opens, for the admin and for the resident."""
+    community, by = world.community, world.admin
+    odd_rounds = [
+        RoundFactory(community=community, code="ODD1", opens_on=datetime.date(9999, 10, 1),
+                     closes_on=LAST_DAY, created_by=by),
+        RoundFactory(community=community, code="ODD2", opens_on=YEAR_ONE, closes_on=YEAR_ONE,
+                     created_by=by),
+    ]  # fmt: skip
+    old = ActivityFactory(project=world.project, date=YEAR_ONE, created_by=by)
+    AttendanceFactory(activity=old, member=world.member)
+    future = ActivityFactory(project=world.project, date=LAST_DAY, created_by=by)
+    AttendanceFactory(activity=future, member=world.head)
+    points_services.adjust(household=world.household, amount=5, reason="旧账", on=YEAR_ONE, by=by)
+    points_services.adjust(household=world.household, amount=5, reason="远账", on=LAST_DAY, by=by)
+    odd_rules = [
+        PointRuleFactory(community=community, project=world.project, starts_on=YEAR_ONE,
+                         ends_on=datetime.date(1, 12, 31), created_by=by),
+        PointRuleFactory(community=community, category=world.category, starts_on=LAST_DAY,
+                         created_by=by),
+    ]  # fmt: skip
+    moved = HouseholdFactory(community=community, compound=world.compound,
+                             status=Household.Status.MOVED_OUT, moved_out_on=YEAR_ONE)  # fmt: skip
+    ProjectClaimFactory(project=world.project, member=world.member, claimed_on=YEAR_ONE,
+                        created_by=by)  # fmt: skip
+    urls, unfillable = walk(world)
+    assert not unfillable
+    pages = [
+        url for pattern, url, _kwargs in urls if not pattern.methods or "GET" in pattern.methods
+    ]
+    pages += [reverse("points:rule_edit", args=[rule.pk]) for rule in odd_rules]
+    pages += [reverse(name, args=[r.pk]) for r in odd_rounds for name in ROUND_PAGES]
+    pages += [reverse("volunteering:activity_detail", args=[a.pk]) for a in (old, future)]
+    pages += [reverse("residents:household_detail", args=[moved.pk])]
+    errors = []
+    for url in pages:
+        for client in (admin, resident):
+            status = client.get(url).status_code
+            if status >= 500:
+                errors.append(f"GET {url}: {status}")
+    for quarter in ("0001Q1", "9999Q4", ""):
+        assert resident.get(reverse("points:passbook"), {"quarter": quarter}).status_code == 200
+    for period in ("2026Q1", "2027"):
+        assert admin.get(reverse("points:standings"), {"period": period}).status_code == 200
+    assert not errors, "\n".join(errors)
