@@ -122,7 +122,7 @@ class ParticipantPicker:
         try:
             picker.query = parsing.search_text(data.get("q", ""))
         except ValidationError as error:
-            picker.refuse(error)
+            picker.refuse(ValidationError(_("查找：%(problem)s") % {"problem": error.messages[0]}))
         # A missing or garbled key gets a fresh one: that form simply cannot be deduplicated.
         with contextlib.suppress(ValueError):
             picker.submission_key = uuid.UUID(data.get("submission_key", ""))
