@@ -484,8 +484,11 @@ def test_no_hostile_input_to_any_field_of_any_page_gives_a_server_error_or_a_par
             "full-width), NaN, sNaN and Infinity, years 0, 1 and 10000, negative and huge "
             "numbers, 10,000 characters, NUL and other control characters, direction "
             "overrides, empty — by every role that gets past the page's door (anonymous, a "
-            "resident's passbook session, counter, staff, admin): a sweep of "
-            f"{SWEEP} requests per way of submitting each target, then Hypothesis examples "
+            "resident's passbook session, counter, staff, admin): as Hypothesis's explicit "
+            f"examples, a sweep of {SWEEP} steps for the first role past a target's door (its "
+            "first way of submitting the target at every step, each other button at every "
+            f"other step) and {STEPS_FOR_OTHER_ROLES} steps for every other role, then "
+            f"{RANDOM_EXAMPLES} generated examples per role and target "
             f"(seed {run_seed}). Each request ran in a savepoint rolled back afterwards; "
             "PostgreSQL's per-transaction counters showed what it wrote."
         ),
