@@ -400,9 +400,18 @@ class DateField(forms.DateField):
             self.window.check(value, what=str(self.what or self.label or _("日期")))
 
     def widget_attrs(self, widget) -> dict:
-        attrs = super().widget_attrs(widget)
+        return {**super().widget_attrs(widget), **self._bounds()}
+
+    def __deepcopy__(self, memo):
+        # Every form copies its fields when it is made: the browser's date picker gets
+        # today's window, not the one of the day the server started.
+        result = super().__deepcopy__(memo)
+        result.widget.attrs.update(result._bounds())
+        return result
+
+    def _bounds(self) -> dict[str, str]:
         earliest, latest = self.window.bounds()
-        return {**attrs, "min": earliest.isoformat(), "max": latest.isoformat()}
+        return {"min": earliest.isoformat(), "max": latest.isoformat()}
 
 
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", re.ASCII)

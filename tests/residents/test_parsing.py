@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from residents import parsing
 
@@ -180,7 +181,7 @@ class Sample(forms.Form):
     ],
 )
 def test_the_form_fields_refuse_what_the_functions_refuse(field, value):
-    data = {"count": "3", "hours": "1.5", "day": datetime.date.today().isoformat(), "note": ""}
+    data = {"count": "3", "hours": "1.5", "day": timezone.localdate().isoformat(), "note": ""}
     form = Sample({**data, field: value})
     assert not form.is_valid()
     assert list(form.errors) == [field]
@@ -195,3 +196,10 @@ def test_the_form_fields_read_full_width_input():
         "day": datetime.date(2020, 1, 2),
         "note": "好",
     }
+
+
+def test_the_date_picker_offers_the_window_of_the_day_the_form_is_made():
+    Sample.base_fields["day"].widget.attrs["max"] = "2001-01-01"  # as if made long ago
+    html = str(Sample()["day"])
+    assert f'max="{timezone.localdate().isoformat()}"' in html
+    assert 'min="2000-01-01"' in html

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from points import services as points_services
 from points.models import LedgerEntry, PointRule
+from residents import parsing
 from residents.models import Household, StaffMembership
 from tests.factories import HouseholdFactory, ProjectClaimFactory, StaffMembershipFactory
 from tests.points.factories import PointRuleFactory
@@ -220,14 +221,13 @@ def test_a_round_far_from_today_is_refused_with_the_window(world, admin, opens_o
     before = snapshot(world.community)
     response = admin.post(reverse("redemption:round_create"), round_data(opens_on, closes_on))
     assert response.status_code == 400
-    earliest, latest = (
-        TODAY().replace(year=TODAY().year - 5),
-        TODAY().replace(year=TODAY().year + 2),
+    earliest, latest = parsing.PLANNING_DAYS.bounds()
+    assert latest - earliest > datetime.timedelta(days=365 * 7 - 2)  # five years back, two ahead
+    window = (
+        f"开始日期应在 {earliest.year}年{earliest.month}月{earliest.day}日 至 "
+        f"{latest.year}年{latest.month}月{latest.day}日 之间。"
     )
-    assert f"开始日期应在 {earliest.year}年{earliest.month}月{earliest.day}日 至 " in text_of(
-        response
-    )
-    assert f"{latest.year}年{latest.month}月{latest.day}日 之间" in text_of(response)
+    assert window in text_of(response)
     assert not changed(before, snapshot(world.community))
 
 
