@@ -11,8 +11,10 @@ or by the form fields below (ModelForms get them through `ModelForm`). Never by 
 - **Decimals are plain and finite**: digits and one point, never NaN, sNaN, Infinity or an
   exponent, and bounded.
 - **Dates are ISO** (2026-03-01) and inside the window that makes sense for what they date
-  (`DateWindow` below: activities from 2000 to today; rounds and point rules five years back
-  to two years ahead; adjustments and move-outs five years back to today).
+  (`DateWindow` below: activities, claims and joining a team from 2000 to today; adjustments
+  and move-outs five years back to today; rounds and point rules five years back to two years
+  ahead; list filters from 2000 to two years ahead). Quarters and years (`period`) run from
+  2000 to next year.
 - **Text** has no control characters (tab and line breaks only in multi-line notes) and no
   Unicode direction overrides or isolates, and a maximum length: too long is refused with a
   message, never cut.
@@ -119,7 +121,7 @@ def decimal(
         raise ValidationError(_("请填数字，如 1.5。"), code="invalid")
     number = Decimal(text)
     _check_range(number, min_value, max_value)
-    if number != number.quantize(Decimal(1).scaleb(-places)):
+    if -number.normalize().as_tuple().exponent > places:
         if places == 0:
             raise ValidationError(_("请填整数。"), code="max_decimal_places")
         raise ValidationError(
