@@ -133,13 +133,16 @@ class ParticipantPicker:
             member = members.get(member_id)
             if member is None:
                 continue  # not in this community: dropped, never shown
+            role = data.get(f"role-{member_id}", Attendance.Role.PARTICIPANT)
             row = PickerRow(
                 member=member,
                 hours=data.get(f"hours-{member_id}", "").strip(),
-                role=data.get(f"role-{member_id}", Attendance.Role.PARTICIPANT),
+                role=parsing.choice(role, Attendance.Role.values, Attendance.Role.PARTICIPANT),
                 note=data.get(f"note-{member_id}", "").strip(),
                 present=data.get(f"present-{member_id}") is not None,
             )
+            if role not in Attendance.Role.values:
+                row.error = _("角色无效。")
             try:  # a note too long is said, never cut
                 row.note = parsing.text(row.note, max_length=note_length)
             except ValidationError as error:
