@@ -6,8 +6,8 @@ or by the form fields below (ModelForms get them through `ModelForm`). Never by 
 `int()`, `Decimal()`, `isdigit()` or `date.fromisoformat()`. The rules, in one place:
 
 - **Digits are ASCII.** What staff type on a Chinese keyboard is normalised first, as the
-  register does for phone numbers (NFKC: full-width １２ → 12, ² → 2); any other digit
-  (Arabic-Indic ٣, …) is refused. Every number has a range.
+  register does for phone numbers (full-width １２ → 12); any other digit (², ①, Arabic-Indic
+  ٣, …) is refused. Every number has a range.
 - **Decimals are plain and finite**: digits and one point, never NaN, sNaN, Infinity or an
   exponent, and bounded.
 - **Dates are ISO** (2026-03-01) and inside the window that makes sense for what they date
@@ -53,8 +53,8 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 def normalized(value: object) -> str:
-    """Full-width and other compatibility forms become plain characters (NFKC), surrounding
-    space goes: the normalisation the register applies to phone numbers."""
+    """Full-width characters become ASCII and surrounding space goes: the normalisation the
+    register applies to phone numbers."""
     return normalize_digits(str(value if value is not None else ""))
 
 

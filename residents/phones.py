@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +13,15 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(0(?:10|2\d)|0[3-9]\d{2})(\d{7,8})$")
 
 
+# What a Chinese keyboard types in full-width mode (１２３, －, ＃, the ideographic space) becomes
+# ASCII; nothing else does. NFKC would also turn ² into 2 and ① into 1: a digit nobody typed
+# as a number is refused rather than guessed.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def normalize_digits(value: str) -> str:
-    """Full-width digits and letters become ASCII (NFKC), surrounding space goes."""
-    return unicodedata.normalize("NFKC", value or "").strip()
+    """Full-width digits, letters and signs become ASCII, surrounding space goes."""
+    return (value or "").translate(_FULL_WIDTH).strip()
 
 
 def normalize_phone(value: str) -> str:
