@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,11 +9,16 @@ class PointsConfig(AppConfig):
     verbose_name = _("积分")
 
     def ready(self) -> None:
-        from points.models import Account, LedgerEntry
+        from points.models import Account, LedgerEntry, PointRule
         from residents.app_role import protected_tables
+        from residents.audit import audited_tables
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
         protected_tables.register(LedgerEntry)
         # Opened by a posting; the balance moves only by the ledger's trigger, which runs as
         # the owner. UPDATE of updated_at alone is what lets a posting lock the row.
         protected_tables.register(Account, update_fields=["updated_at"])
+        # Rules are audited (migration 0005); the ledger is a record of its own.
+        audited_tables.register(
+            PointRule, page=lambda rule: reverse("points:rule_edit", args=[rule.pk])
+        )

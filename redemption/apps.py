@@ -8,11 +8,26 @@ class RedemptionConfig(AppConfig):
     verbose_name = _("积分兑换")
 
     def ready(self) -> None:
-        from redemption.models import Cancellation, Redemption, RedemptionLine
+        from redemption.models import (
+            Cancellation,
+            Redemption,
+            RedemptionLine,
+            Reward,
+            Round,
+            RoundItem,
+        )
         from residents.app_role import protected_tables
+        from residents.audit import audited_tables
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
         # whose trigger (running as the owner) marks the redemption (migration 0005).
         protected_tables.register(Redemption)
         protected_tables.register(RedemptionLine)
         protected_tables.register(Cancellation)
+        # The catalogue and the rounds are audited (migration 0003); redemptions are
+        # records of their own.
+        audited_tables.register(Reward)
+        audited_tables.register(
+            Round, labels={"opened_by": _("开始兑换的人"), "closed_by": _("结账的人")}
+        )
+        audited_tables.register(RoundItem)

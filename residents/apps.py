@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,7 +13,17 @@ class ResidentsConfig(AppConfig):
         # Connects the receivers that end a user's sessions when they are deactivated.
         import config.security  # noqa: F401
         from residents.app_role import grant_after_migrate, protected_tables
-        from residents.models import AuditEvent, ExportRecord
+        from residents.audit import audited_tables
+        from residents.models import (
+            AuditEvent,
+            BuildingGroup,
+            Compound,
+            ExportRecord,
+            Household,
+            HouseholdType,
+            Member,
+            StaffMembership,
+        )
 
         # The trail is written by its trigger (as the owner); the application only reads it.
         protected_tables.register(AuditEvent, insert=False)
@@ -20,3 +31,18 @@ class ResidentsConfig(AppConfig):
         protected_tables.register(ExportRecord)
         # Once, after all apps' migrations (post_migrate is sent once per app).
         post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="residents_app_role")
+
+        # The register's tables with the audit trigger (migration 0005), in the order the
+        # trail's filter offers them.
+        def settings_page(_obj) -> str:
+            return reverse("residents:settings")
+
+        audited_tables.register(Household)
+        audited_tables.register(
+            Member, page=lambda member: member.household.get_absolute_url(), part_of="household"
+        )
+        audited_tables.register_link(Household, "types")
+        audited_tables.register(Compound, page=settings_page)
+        audited_tables.register(BuildingGroup, page=settings_page)
+        audited_tables.register(HouseholdType, page=settings_page)
+        audited_tables.register(StaffMembership)

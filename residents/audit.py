@@ -9,20 +9,27 @@ are recorded as surely as the pages' own saves. This module
   verbose names, choices by label, yes/no, Chinese dates, foreign keys by name — with one
   query per related model, however many events a page shows.
 
-Residents imports nothing from the apps to its right: their audited tables are named here
-as strings and their models found through django.apps.
+Which tables are audited is said twice, on purpose: the migration of the app that owns a
+table attaches the trigger to it (the database side), and the app registers the table's
+model here, in its `AppConfig.ready()`, for reading it back:
+
+    audited_tables.register(Member, page=..., part_of="household")
+    audited_tables.register_link(Household, "types")
+    audited_tables.register(Round, labels={"opened_by": _("开始兑换的人")})
+
+so this module never names another app's tables, URLs or columns
+(tests/residents/test_audit_registry.py checks that both sides name the same tables).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import DatabaseError, connection, models
@@ -39,20 +46,20 @@ from residents.phones import mask_phone
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# The tables the triggers watch, in the order the filter offers them.
-AUDITED_TABLES = (
-    "residents_household",
-    "residents_member",
-    "residents_household_types",
-    "residents_compound",
-    "residents_buildinggroup",
-    "residents_householdtype",
-    "residents_staffmembership",
-    "points_pointrule",
-    "redemption_reward",
-    "redemption_round",
-    "redemption_rounditem",
-)
+
+@dataclass(frozen=True)
+class AuditedTable:
+    """A table the trigger watches, as its model's app registered it."""
+
+    table: str
+    model: type[models.Model]
+    # Where an object itself is shown, when not at its model's get_absolute_url.
+    page: Callable[[models.Model], str] | None = None
+    # The foreign key to the object whose history also shows this row's changes (a
+    # member's are in its household's), if any.
+    part_of: str | None = None
+    # Names for the audited columns whose model field gives none.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,30 +72,80 @@ class LinkTable:
     m2m_field: str
 
 
-LINK_TABLES = {
-    "residents_household_types": LinkTable("residents_household", "household_id", "types"),
-}
+class AuditedTables:
+    """The registry of audited tables, in the order the trail's filter offers them (the
+    order of registration: INSTALLED_APPS, then each app's own order)."""
 
-# An object's history also shows the changes to the rows that belong to it:
-# table → [(child table, the child's foreign key to it)].
-CHILD_TABLES = {
-    "residents_household": [("residents_member", "household")],
-}
+    def __init__(self) -> None:
+        self._tables: dict[str, AuditedTable | LinkTable] = {}
+        self._models: dict[str, type[models.Model]] = {}
 
-# Where an object itself is shown, beside the models' own get_absolute_url.
-OBJECT_PAGES: dict[str, Callable[[models.Model], str]] = {
-    "residents_member": lambda member: member.household.get_absolute_url(),
-    "residents_compound": lambda _obj: reverse("residents:settings"),
-    "residents_buildinggroup": lambda _obj: reverse("residents:settings"),
-    "residents_householdtype": lambda _obj: reverse("residents:settings"),
-    "points_pointrule": lambda rule: reverse("points:rule_edit", args=[rule.pk]),
-}
+    def register(
+        self,
+        model: type[models.Model],
+        *,
+        page: Callable[[models.Model], str] | None = None,
+        part_of: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        if part_of is not None:
+            model._meta.get_field(part_of)  # a typo fails at start-up, not on a history page
+        table = model._meta.db_table
+        self._tables[table] = AuditedTable(table, model, page, part_of, dict(labels or {}))
+        self._models[table] = model
 
-# Names for the few audited columns whose model gives them none.
+    def register_link(self, owner: type[models.Model], m2m_field: str) -> None:
+        """The table behind `owner.<m2m_field>`, whose rows are filed under their owner."""
+        through = owner._meta.get_field(m2m_field).remote_field.through
+        owner_key = next(
+            f for f in through._meta.concrete_fields if f.is_relation and f.related_model is owner
+        )
+        table = through._meta.db_table
+        self._tables[table] = LinkTable(owner._meta.db_table, owner_key.column, m2m_field)
+        self._models[table] = through
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __contains__(self, table: object) -> bool:
+        return table in self._tables
+
+    def model(self, table: str) -> type[models.Model]:
+        """The table's model (for a link table, Django's through model)."""
+        return self._models[table]
+
+    def get(self, table: str) -> AuditedTable | None:
+        found = self._tables.get(table)
+        return found if isinstance(found, AuditedTable) else None
+
+    def link(self, table: str) -> LinkTable | None:
+        found = self._tables.get(table)
+        return found if isinstance(found, LinkTable) else None
+
+    def links_of(self, owner_table: str) -> list[str]:
+        return [
+            table
+            for table in self._tables
+            if (link := self.link(table)) is not None and link.owner_table == owner_table
+        ]
+
+    def parts_of(self, owner_table: str) -> list[AuditedTable]:
+        """The tables whose rows belong to an object of `owner_table` (a household's members)."""
+        return [
+            audited
+            for table in self._tables
+            if (audited := self.get(table)) is not None
+            and audited.part_of is not None
+            and audited.model._meta.get_field(audited.part_of).related_model._meta.db_table
+            == owner_table
+        ]
+
+
+audited_tables = AuditedTables()
+
+# Names for audited columns whose model gives them none, whatever the table.
 FALLBACK_LABELS = {
     "created_by": gettext_lazy("创建人"),
-    "opened_by": gettext_lazy("开始兑换的人"),
-    "closed_by": gettext_lazy("结账的人"),
 }
 
 # Never worth showing: the row's own keys. (Creation and update times are left out too:
@@ -139,38 +196,31 @@ class AuditActorMiddleware:
 # -- Which model a table holds --------------------------------------------------------------
 
 
-@cache
-def audited_models() -> dict[str, type[models.Model]]:
-    """Audited table → its model (for a link table, Django's through model)."""
-    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
-    return {table: by_table[table] for table in AUDITED_TABLES if table in by_table}
-
-
 def subject_model(table: str) -> type[models.Model]:
     """The model an event of `table` is about (a link table's events are about the owner)."""
-    link = LINK_TABLES.get(table)
-    return audited_models()[link.owner_table if link else table]
+    link = audited_tables.link(table)
+    return audited_tables.model(link.owner_table if link else table)
 
 
 def table_label(table: str) -> str:
-    link = LINK_TABLES.get(table)
+    link = audited_tables.link(table)
     if link:
-        owner = audited_models()[link.owner_table]
+        owner = audited_tables.model(link.owner_table)
         m2m = owner._meta.get_field(link.m2m_field)
         return _("%(owner)s的%(what)s") % {
             "owner": owner._meta.verbose_name,
             "what": m2m.verbose_name,
         }
-    return str(audited_models()[table]._meta.verbose_name)
+    return str(audited_tables.model(table)._meta.verbose_name)
 
 
 def table_choices() -> list[tuple[str, str]]:
-    return [(table, table_label(table)) for table in audited_models()]
+    return [(table, table_label(table)) for table in audited_tables]
 
 
 def is_browsable(table: str) -> bool:
     """Whether `table` has per-object history pages (link tables show on their owner's)."""
-    return table in audited_models() and table not in LINK_TABLES
+    return audited_tables.get(table) is not None
 
 
 def _has_community(model: type[models.Model]) -> bool:
@@ -193,26 +243,25 @@ def _fetch(model: type[models.Model], ids: Iterable[int], community: Community) 
 def history_filter(table: str, object_id: int) -> Q:
     """An object's own events, its links' and those of the rows that belong to it."""
     condition = Q(table=table, object_id=object_id)
-    for link_table, link in LINK_TABLES.items():
-        if link.owner_table == table:
-            condition |= Q(table=link_table, object_id=object_id)
-    for child_table, foreign_key in CHILD_TABLES.get(table, []):
-        child = audited_models()[child_table]
-        children = child._base_manager.filter(**{f"{foreign_key}_id": object_id}).values("pk")
-        condition |= Q(table=child_table, object_id__in=children)
+    for link_table in audited_tables.links_of(table):
+        condition |= Q(table=link_table, object_id=object_id)
+    for part in audited_tables.parts_of(table):
+        children = part.model._base_manager.filter(**{f"{part.part_of}_id": object_id})
+        condition |= Q(table=part.table, object_id__in=children.values("pk"))
     return condition
 
 
 def find_object(table: str, object_id: int, community: Community) -> models.Model | None:
     """The object, if it still exists in `community`."""
-    return _fetch(audited_models()[table], [object_id], community).get(object_id)
+    return _fetch(audited_tables.model(table), [object_id], community).get(object_id)
 
 
 def object_page(table: str, obj: models.Model) -> str | None:
     """Where the object itself is shown, if anywhere."""
+    audited = audited_tables.get(table)
     try:
-        if table in OBJECT_PAGES:
-            return OBJECT_PAGES[table](obj)
+        if audited is not None and audited.page is not None:
+            return audited.page(obj)
         if hasattr(obj, "get_absolute_url"):
             return obj.get_absolute_url()
     except NoReverseMatch:  # that app's pages are not there (yet)
@@ -274,7 +323,7 @@ def describe(
 
     views = []
     for event in events:
-        link = LINK_TABLES.get(event.table)
+        link = audited_tables.link(event.table)
         subject_table = link.owner_table if link else event.table
         model = subject_model(event.table)
         obj = found[model].get(event.object_id)
@@ -296,7 +345,7 @@ def describe(
 
 @cache
 def _columns(table: str) -> dict[str, models.Field]:
-    return {f.column: f for f in audited_models()[table]._meta.concrete_fields}
+    return {f.column: f for f in audited_tables.model(table)._meta.concrete_fields}
 
 
 def _action_label(event: AuditEvent, link: LinkTable | None) -> str:
@@ -307,7 +356,7 @@ def _action_label(event: AuditEvent, link: LinkTable | None) -> str:
 
 
 def _hidden_columns(table: str) -> frozenset[str]:
-    link = LINK_TABLES.get(table)
+    link = audited_tables.link(table)
     return (HIDDEN_COLUMNS | {link.owner_column}) if link else HIDDEN_COLUMNS
 
 
@@ -335,7 +384,9 @@ def _deleted_label(model: type[models.Model], event: AuditEvent) -> str:
 
 
 def _changes(event: AuditEvent, found: dict, full_phones: bool) -> list[Change]:
-    link = LINK_TABLES.get(event.table)
+    link = audited_tables.link(event.table)
+    audited = audited_tables.get(event.table)
+    labels = {**FALLBACK_LABELS, **(audited.labels if audited else {})}
     columns = _columns(event.table)
     old, new = event.old or {}, event.new or {}
     hidden = _hidden_columns(event.table)
@@ -348,7 +399,7 @@ def _changes(event: AuditEvent, found: dict, full_phones: bool) -> list[Change]:
             continue
         if event.action != AuditEvent.Action.UPDATE and _is_empty(old.get(column, new.get(column))):
             continue  # a new or removed row: only what it held
-        label = _field_label(model_field, column, link)
+        label = _field_label(model_field, column, link, labels)
         display = _displayer(model_field, found, full_phones)
         changes.append(
             Change(
@@ -371,14 +422,16 @@ def _is_empty(value) -> bool:
     return value is None or value == "" or value == []
 
 
-def _field_label(model_field: models.Field | None, column: str, link: LinkTable | None) -> str:
+def _field_label(
+    model_field: models.Field | None, column: str, link: LinkTable | None, labels: Mapping
+) -> str:
     if link is not None:
-        owner = audited_models()[link.owner_table]
+        owner = audited_tables.model(link.owner_table)
         return str(owner._meta.get_field(link.m2m_field).verbose_name)
     if model_field is None:  # a column the model no longer has
         return column
     if model_field.verbose_name == model_field.name.replace("_", " "):  # Django's default
-        return str(FALLBACK_LABELS.get(model_field.name, model_field.verbose_name))
+        return str(labels.get(model_field.name, model_field.verbose_name))
     return str(model_field.verbose_name)
 
 
