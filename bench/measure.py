@@ -365,13 +365,13 @@ def _patterns(resolver, prefix="", namespace=""):
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
             yield from _patterns(p, prefix + str(p.pattern), ns)
         elif isinstance(p, URLPattern) and p.name:
-            yield namespace + p.name, prefix + str(p.pattern)
+            yield namespace + p.name, prefix + str(p.pattern), p.callback
 
 
 def pages(world: World, sessions: list[tuple[int, str]]) -> list[dict]:
     """Every GET page without arguments or with ids we can fill, as an admin of the big
     community (staff pages) and as a resident (resident pages): query count and time."""
-    from points.middleware import RESIDENT_URLS
+    from points.middleware import is_resident_page
 
     household = world.sample_households[0]
     entry = LedgerEntry.objects.filter(account__household_id=household).order_by("-pk").first()
@@ -391,7 +391,7 @@ def pages(world: World, sessions: list[tuple[int, str]]) -> list[dict]:
     resident = Client()
     resident.cookies["sessionid"] = sessions[0][1]
     results = []
-    for name, route in _patterns(get_resolver()):
+    for name, route, view in _patterns(get_resolver()):
         if (
             name.startswith("admin:")
             or name in {"logout", "set_language"}
@@ -414,7 +414,7 @@ def pages(world: World, sessions: list[tuple[int, str]]) -> list[dict]:
             path = path.replace(f"<int:{param}>", str(ids[key if param == "pk" else param]))
         if not ok:
             continue
-        client = resident if name in RESIDENT_URLS else staff
+        client = resident if is_resident_page(view) else staff
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
             response = client.get(path)

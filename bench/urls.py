@@ -4,14 +4,15 @@ from django.urls import path
 
 from bench import floor
 from config.urls import urlpatterns as production
-from points.middleware import RESIDENT_URLS
+from points.middleware import resident_page
 
 # The floor is opened with the resident's session, like the page it is compared with; the
-# resident-session guard lets such a session reach only listed pages, so list it here
-# (benchmark settings only).
-RESIDENT_URLS.add("bench_passbook_floor")
-
+# resident-session guard lets such a session reach only pages marked as resident pages.
 urlpatterns = [
-    path("bench/floor/passbook/", floor.passbook_floor, name="bench_passbook_floor"),
+    path(
+        "bench/floor/passbook/",
+        resident_page(floor.passbook_floor),
+        name="bench_passbook_floor",
+    ),
     *production,
 ]

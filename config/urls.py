@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 from config import auth
+from points.middleware import resident_page
 
 admin.site.site_header = _("公益存折 · 系统管理")
 admin.site.site_title = _("公益存折")
@@ -15,7 +17,8 @@ urlpatterns = [
     path("login/lockouts/", auth.lockout_list, name="login_lockouts"),
     path("login/lockouts/unlock/", auth.lockout_unlock, name="login_unlock"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch (django.conf.urls.i18n), open to residents' sessions too.
+    path("i18n/setlang/", resident_page(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("residents.urls")),
     path("", include("volunteering.urls")),

@@ -1,4 +1,14 @@
+"""The resident session's guard: a passbook's QR code opens its household's pages and
+nothing else.
+
+What a resident session may open is marked on the view itself with `@resident_page` — the
+passbook here, the open round's rewards in redemption, the language switch where config
+wires it — so a later app adds a resident page without editing this module, and a page
+nobody marked stays closed to residents.
+"""
+
 from collections.abc import Callable
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -6,16 +16,23 @@ from django.urls import Resolver404, resolve
 
 from points.passbook import SESSION_KEY
 
-# What a resident session may open: its passbook, the open round's rewards (names only:
-# points does not import redemption), the language switch, static files.
-RESIDENT_URLS = {
-    "points:passbook_open",
-    "points:passbook",
-    "points:passbook_exit",
-    "redemption:resident_rewards",
-    "redemption:resident_reward_picture",
-    "set_language",
-}
+_MARK = "resident_page"
+
+
+def resident_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page a resident session may open. The view is wrapped, never changed, so another
+    library's view (Django's language switch) can be marked where it is wired."""
+
+    @wraps(view)
+    def page(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return view(request, *args, **kwargs)
+
+    setattr(page, _MARK, True)
+    return page
+
+
+def is_resident_page(view: Callable[..., HttpResponse]) -> bool:
+    return getattr(view, _MARK, False)
 
 
 class ResidentSessionGuard:
@@ -39,4 +56,4 @@ class ResidentSessionGuard:
             match = resolve(path)
         except Resolver404:
             return False
-        return match.view_name in RESIDENT_URLS
+        return is_resident_page(match.func)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from points.middleware import resident_page
 from points.passbook import (
     end_stale_resident_session,
     household_for_token,
@@ -39,6 +40,7 @@ def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+@resident_page
 @require_GET
 @private
 def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
@@ -53,6 +55,7 @@ def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("points:passbook")
 
 
+@resident_page
 @require_GET
 @private
 def passbook(request: HttpRequest) -> HttpResponse:
@@ -120,6 +123,7 @@ def _ways_to_earn(household: Household) -> list[tuple[str, list[tuple[str, str]]
     return list(groups.items())
 
 
+@resident_page
 @require_POST
 @private
 def passbook_exit(request: HttpRequest) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from points.middleware import resident_page
 from points.models import Account
 from points.passbook import end_stale_resident_session, resident_household_id
 from points.views.resident import private
@@ -68,6 +69,7 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
 
 
+@resident_page
 @require_GET
 @private
 def resident_rewards(request: HttpRequest) -> HttpResponse:
@@ -114,6 +116,7 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
     )
 
 
+@resident_page
 @require_GET
 @private
 def resident_reward_picture(request: HttpRequest, item_pk: int) -> HttpResponse:
