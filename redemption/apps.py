@@ -8,6 +8,7 @@ class RedemptionConfig(AppConfig):
     verbose_name = _("积分兑换")
 
     def ready(self) -> None:
+        from points.panels import passbook_panels
         from redemption.models import (
             Cancellation,
             Redemption,
@@ -16,6 +17,7 @@ class RedemptionConfig(AppConfig):
             Round,
             RoundItem,
         )
+        from redemption.passbook import ROUND_PANEL
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
 
@@ -31,3 +33,5 @@ class RedemptionConfig(AppConfig):
             Round, labels={"opened_by": _("开始兑换的人"), "closed_by": _("结账的人")}
         )
         audited_tables.register(RoundItem)
+        # The open round's card on the resident's passbook page.
+        passbook_panels.register(ROUND_PANEL)

@@ -1,6 +1,9 @@
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
+from points.panels import passbook_panels
 from points.selectors import mask_name
+from residents.models import Household
 
 register = template.Library()
 
@@ -9,3 +12,11 @@ register = template.Library()
 def masked(name: str) -> str:
     """郑兴友 → 郑*友, for pages others may see over a resident's shoulder."""
     return mask_name(name or "")
+
+
+@register.simple_tag(takes_context=True, name="passbook_panels")
+def render_panels(context: template.Context, household: Household) -> SafeString:
+    """The panels other apps registered (points.panels), each rendered from its template."""
+    request = context.get("request")
+    # Each part is a rendered (auto-escaped) template.
+    return mark_safe("".join(panel.render(household, request) for panel in passbook_panels))

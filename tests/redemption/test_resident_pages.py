@@ -9,7 +9,6 @@ import uuid
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
-from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from points import passbook
 from redemption import services
 from redemption.models import Redemption, Round
+from redemption.passbook import ROUND_PANEL
 from residents.models import Household
 from tests.factories import HouseholdFactory, UserFactory
 from tests.redemption.factories import (
@@ -378,9 +378,7 @@ def test_the_page_takes_the_same_queries_for_one_or_many_items_and_redemptions(c
 
 
 def _card(household) -> str:
-    return Template("{% load redemption_tags %}{% open_round_card household %}").render(
-        Context({"household": household})
-    )
+    return ROUND_PANEL.render(household)
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,17 @@
-"""Template tags for pages outside this app that show redemption, so that `points` (the
-passbook page) never imports `redemption`: the passbook template loads these instead."""
+"""What redemption shows on the resident's passbook page: the round card, a panel of the
+page (points.panels) registered in RedemptionConfig.ready(), so that `points` never names
+redemption."""
 
 from __future__ import annotations
 
-from django import template
 from django.db.models import Case, Count, IntegerField, Value, When
 
+from points.panels import PassbookPanel
 from redemption.models import Round
 from residents.models import Household
 
-register = template.Library()
 
-
-@register.inclusion_tag("redemption/resident/includes/_open_round_card.html")
-def open_round_card(household: Household) -> dict:
+def round_card(household: Household) -> dict:
     """The open round of the household's community (name, dates, how many items, what
     happens to points at closing), else the last settled round's name, else nothing.
     One query: the open round sorts before every settled one."""
@@ -38,3 +36,11 @@ def open_round_card(household: Household) -> dict:
         "round": shown if is_open else None,
         "last_closed": shown if shown is not None and not is_open else None,
     }
+
+
+ROUND_PANEL = PassbookPanel(
+    name="redemption.round",
+    order=10,
+    template="redemption/resident/includes/_open_round_card.html",
+    context=round_card,
+)

@@ -1,0 +1,51 @@
+"""The panels other apps add to the resident's passbook page (/passbook/), after the
+balance card: redemption's open-round card today, a later app's own tomorrow.
+
+Points never imports the apps above it, so they register here in their
+`AppConfig.ready()`:
+
+    passbook_panels.register(
+        PassbookPanel(name="redemption.round", order=10, template="…", context=round_card)
+    )
+
+A panel's `context` is given the household of the resident session and returns the
+template's context; it runs once per page, so what it queries is the panel's whole cost
+(the passbook's query budget in tests/points/test_resident_passbook.py counts it). A
+context that returns `{}` (or a template that renders nothing) leaves no trace on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from residents.models import Household
+
+
+@dataclass(frozen=True)
+class PassbookPanel:
+    name: str
+    order: int  # smallest first
+    template: str
+    context: Callable[[Household], Mapping[str, Any]]
+
+    def render(self, household: Household, request: HttpRequest | None = None) -> str:
+        return render_to_string(self.template, dict(self.context(household)), request=request)
+
+
+class PassbookPanels:
+    def __init__(self) -> None:
+        self._panels: dict[str, PassbookPanel] = {}
+
+    def register(self, panel: PassbookPanel) -> None:
+        self._panels[panel.name] = panel
+
+    def __iter__(self) -> Iterator[PassbookPanel]:
+        return iter(sorted(self._panels.values(), key=lambda panel: (panel.order, panel.name)))
+
+
+passbook_panels = PassbookPanels()
