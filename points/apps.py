@@ -12,6 +12,7 @@ class PointsConfig(AppConfig):
         from points.models import Account, LedgerEntry, PointRule
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.demo_steps import demo_steps
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
         protected_tables.register(LedgerEntry)
@@ -22,3 +23,5 @@ class PointsConfig(AppConfig):
         audited_tables.register(
             PointRule, page=lambda rule: reverse("points:rule_edit", args=[rule.pk])
         )
+        # Its demo data, after the apps below it (seed_demo).
+        demo_steps.register(label=self.verbose_name, order=30, seed="points.demo.seed_demo")

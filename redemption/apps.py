@@ -20,6 +20,7 @@ class RedemptionConfig(AppConfig):
         from redemption.passbook import ROUND_PANEL
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.demo_steps import demo_steps
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
         # whose trigger (running as the owner) marks the redemption (migration 0005).
@@ -35,3 +36,5 @@ class RedemptionConfig(AppConfig):
         audited_tables.register(RoundItem)
         # The open round's card on the resident's passbook page.
         passbook_panels.register(ROUND_PANEL)
+        # Its demo data, after the apps below it (seed_demo).
+        demo_steps.register(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")

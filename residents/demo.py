@@ -5,20 +5,18 @@ Two layers: `draft_community` turns a plan and a seeded `random.Random` into pla
 (no database, so the same seed always gives the same register), and `build_community`
 writes a draft with a handful of bulk inserts. `seed_demo` does both for each community
 that does not exist yet, and creates the demo users that are missing; running it again
-changes nothing. Later apps add their own demo data through `seed_later_apps`.
+changes nothing. Later apps add their own demo data as steps that `manage.py seed_demo`
+runs after this one (residents.demo_steps).
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
-import importlib.util
 import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
@@ -778,18 +776,3 @@ def seed_demo(*, households: int = DEFAULT_HOUSEHOLDS) -> SeedReport:
         logins=ensure_demo_users(communities=communities),
         sample_household=sample,
     )
-
-
-def seed_later_apps(*, communities: Mapping[str, Community]) -> list[tuple[str, list[str]]]:
-    """Run `<app>.demo.seed_demo(communities=...)` of each installed app after residents (which
-    never imports them); returns (app verbose name, summary lines) in INSTALLED_APPS order."""
-    configs = list(apps.get_app_configs())
-    later = configs[configs.index(apps.get_app_config("residents")) + 1 :]
-    reports = []
-    for config in later:
-        module_name = f"{config.name}.demo"
-        if config.name.startswith("django.") or importlib.util.find_spec(module_name) is None:
-            continue
-        module = importlib.import_module(module_name)
-        reports.append((str(config.verbose_name), module.seed_demo(communities=communities)))
-    return reports

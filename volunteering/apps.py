@@ -6,3 +6,9 @@ class VolunteeringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "volunteering"
     verbose_name = _("志愿服务")
+
+    def ready(self) -> None:
+        from residents.demo_steps import demo_steps
+
+        # Its demo data, after the register's (seed_demo).
+        demo_steps.register(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")

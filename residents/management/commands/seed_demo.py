@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: demo communities, households and logins (see residents.demo),
-then each later app's `demo.seed_demo(communities=...)`, all in one transaction."""
+then the demo steps the later apps registered (residents.demo_steps), all in one
+transaction."""
 
 from __future__ import annotations
 
@@ -9,13 +10,8 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from residents.demo import (
-    DEFAULT_HOUSEHOLDS,
-    DEMO_PASSWORD,
-    CommunitySummary,
-    seed_demo,
-    seed_later_apps,
-)
+from residents.demo import DEFAULT_HOUSEHOLDS, DEMO_PASSWORD, CommunitySummary, seed_demo
+from residents.demo_steps import demo_steps
 
 BASE_URL = "http://127.0.0.1:8000"
 
@@ -51,7 +47,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             report = seed_demo(households=households)
             communities = {s.community.slug: s.community for s in report.communities}
-            app_reports = seed_later_apps(communities=communities)
+            app_reports = demo_steps.run(communities=communities)
         elapsed = time.monotonic() - started
 
         for summary in report.communities:
