@@ -9,9 +9,11 @@ class PointsConfig(AppConfig):
     verbose_name = _("积分")
 
     def ready(self) -> None:
+        from points.dashboard import FIGURES
         from points.models import Account, LedgerEntry, PointRule
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.dashboard import dashboard_figures
         from residents.demo_steps import demo_steps
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
@@ -25,3 +27,6 @@ class PointsConfig(AppConfig):
         )
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+        # Its figures on the staff dashboard.
+        for figure in FIGURES:
+            dashboard_figures.register(figure)

@@ -9,6 +9,7 @@ class RedemptionConfig(AppConfig):
 
     def ready(self) -> None:
         from points.panels import passbook_panels
+        from redemption.dashboard import FIGURES
         from redemption.models import (
             Cancellation,
             Redemption,
@@ -20,6 +21,7 @@ class RedemptionConfig(AppConfig):
         from redemption.passbook import ROUND_PANEL
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.dashboard import dashboard_figures
         from residents.demo_steps import demo_steps
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
@@ -38,3 +40,6 @@ class RedemptionConfig(AppConfig):
         passbook_panels.register(ROUND_PANEL)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")
+        # Its figures on the staff dashboard.
+        for figure in FIGURES:
+            dashboard_figures.register(figure)

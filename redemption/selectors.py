@@ -7,6 +7,7 @@ households in the round.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -56,14 +57,16 @@ class ItemSummary:
 
 
 @dataclass
-class Settlement:
+class RoundTotals:
+    """What a round's redemptions add up to: households served, redemptions kept and
+    cancelled, points redeemed, yuan spent against the budget."""
+
     round: Round
     households: int = 0
     redemptions: int = 0
     cancelled: int = 0
     points: int = 0
     yuan: Decimal = Decimal(0)
-    items: list[ItemSummary] = field(default_factory=list)
 
     @property
     def budget_left(self) -> Decimal:
@@ -76,22 +79,47 @@ class Settlement:
             return 0
         return min(100, round(self.yuan * 100 / self.round.budget_yuan))
 
+
+@dataclass
+class Settlement(RoundTotals):
+    items: list[ItemSummary] = field(default_factory=list)
+
     @property
     def quantity(self) -> int:
         return sum(item.quantity for item in self.items)
 
 
+_KEPT = Q(cancelled_at__isnull=True)
+# Over a round's redemptions.
+_TOTALS = {
+    "households": Count("household", distinct=True, filter=_KEPT),
+    "redemptions": Count("pk", filter=_KEPT),
+    "cancelled": Count("pk", filter=~_KEPT),
+    "points": Coalesce(Sum("points", filter=_KEPT), 0),
+    "yuan": Coalesce(Sum("cost_yuan", filter=_KEPT), Decimal(0)),
+}
+
+
+def round_totals(rounds: Iterable[Round]) -> dict[int, RoundTotals]:
+    """Each round's totals by its id. One query, whatever the number of rounds."""
+    rounds = list(rounds)
+    # Named apart from the redemption's own columns (an annotation may not shadow `points`).
+    rows = (
+        Redemption.objects.filter(round__in=rounds)
+        .values("round_id")
+        .annotate(**{f"total_{name}": total for name, total in _TOTALS.items()})
+        .order_by()
+    )
+    by_round = {row["round_id"]: {name: row[f"total_{name}"] for name in _TOTALS} for row in rows}
+    return {
+        round_.pk: RoundTotals(round=round_, **by_round.get(round_.pk, {})) for round_ in rounds
+    }
+
+
 def settlement(round_: Round) -> Settlement:
     """The round's report: households served, points redeemed, yuan spent against the
     budget, and each item's quantity and remaining stock. Three queries."""
-    kept = Q(cancelled_at__isnull=True)
-    totals = Redemption.objects.filter(round=round_).aggregate(
-        households=Count("household", distinct=True, filter=kept),
-        redemptions=Count("pk", filter=kept),
-        cancelled=Count("pk", filter=~kept),
-        points=Coalesce(Sum("points", filter=kept), 0),
-        yuan=Coalesce(Sum("cost_yuan", filter=kept), Decimal(0)),
-    )
+    totals = Redemption.objects.filter(round=round_).aggregate(**_TOTALS)
     report = Settlement(round=round_, **totals)
     lines = (
         RedemptionLine.objects.filter(

@@ -52,6 +52,11 @@ class Period:
     def is_year(self) -> bool:
         return self.quarter is None
 
+    @property
+    def whole_year(self) -> Period:
+        """The year this period is in (itself, for a year)."""
+        return Period(self.year)
+
     def previous(self) -> Period:
         if self.quarter is None:
             return Period(self.year - 1)

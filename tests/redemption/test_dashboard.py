@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from points import services as points_services
+from points.dashboard import _nice_ceiling
 from redemption import services
-from redemption.dashboard import STAR_GROUPS, dashboard
-from redemption.views.dashboard import _nice_ceiling
 from residents import services as residents_services
+from residents.dashboard import dashboard
 from tests.factories import (
     BuildingGroupFactory,
     HouseholdFactory,
@@ -27,6 +27,7 @@ from tests.factories import (
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
+from volunteering.dashboard import STAR_GROUPS
 from volunteering.models import Attendance
 
 pytestmark = pytest.mark.django_db

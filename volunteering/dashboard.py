@@ -1,0 +1,327 @@
+"""Volunteering's figures on the staff dashboard (residents.dashboard), registered in
+VolunteeringConfig.ready(), and the party members' claim rate (also on the projects page).
+
+- active volunteers: residents with at least one approved attendance in the period;
+- households taking part: households in residence with such a resident, out of all
+  households in residence (and the same per building group, with the star groups);
+- activities held: activities dated in the period;
+- the claim rate: party members in residence who hold a claim on a project in use.
+Each is one or two aggregate queries grouped by community, whatever the number of
+communities or their size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from residents.dashboard import Figure, Place, QuarterAndYear, percent
+from residents.models import BuildingGroup, Household, Member
+from residents.reporting import Period, ranked
+from volunteering.models import Activity, Attendance, ProjectClaim
+
+# Star building groups (星级楼组): the three best participation rates of the quarter (ties
+# included), among groups big enough for a rate to mean something.
+STAR_GROUPS = 3
+STAR_MIN_HOUSEHOLDS = 5
+
+_IN_RESIDENCE = Q(member__household__status=Household.Status.ACTIVE)
+
+
+def _approved(communities: Sequence[int], year: Period):
+    return Attendance.objects.filter(
+        community_id__in=communities,
+        status=Attendance.Status.APPROVED,
+        activity__date__gte=year.start,
+        activity__date__lte=year.end,
+    )
+
+
+def _in_quarter(quarter: Period) -> Q:
+    return Q(activity__date__gte=quarter.start, activity__date__lte=quarter.end)
+
+
+# -- Volunteers and households taking part ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    volunteers: int = 0
+    households_taking_part: int = 0
+    households: int = 0  # in residence
+
+    @property
+    def share_percent(self) -> int:
+        return percent(self.households_taking_part, self.households)
+
+    def __add__(self, other: Participation) -> Participation:
+        return Participation(
+            self.volunteers + other.volunteers,
+            self.households_taking_part + other.households_taking_part,
+            self.households + other.households,
+        )
+
+
+def participation(
+    *, communities: Sequence[int], quarter: Period
+) -> dict[int, QuarterAndYear[Participation]]:
+    """Two queries."""
+    year = quarter.whole_year
+    people = {
+        row["community_id"]: row
+        for row in _approved(communities, year)
+        .values("community_id")
+        .annotate(
+            volunteers_year=Count("member", distinct=True),
+            volunteers_quarter=Count("member", distinct=True, filter=_in_quarter(quarter)),
+            households_year=Count("member__household", distinct=True, filter=_IN_RESIDENCE),
+            households_quarter=Count(
+                "member__household", distinct=True, filter=_IN_RESIDENCE & _in_quarter(quarter)
+            ),
+        )
+        .order_by()
+    }
+    in_residence = dict(
+        Household.objects.filter(community_id__in=communities)
+        .active()
+        .values("community_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("community_id", "n")
+    )
+    values = {}
+    for community in communities:
+        row = people.get(community, {})
+        households = in_residence.get(community, 0)
+        values[community] = QuarterAndYear(
+            quarter=Participation(
+                row.get("volunteers_quarter", 0), row.get("households_quarter", 0), households
+            ),
+            year=Participation(
+                row.get("volunteers_year", 0), row.get("households_year", 0), households
+            ),
+        )
+    return values
+
+
+# -- Activities held ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activities:
+    activities: int = 0
+
+    def __add__(self, other: Activities) -> Activities:
+        return Activities(self.activities + other.activities)
+
+
+def activities(
+    *, communities: Sequence[int], quarter: Period
+) -> dict[int, QuarterAndYear[Activities]]:
+    """One query."""
+    year = quarter.whole_year
+    rows = {
+        row["community_id"]: row
+        for row in Activity.objects.filter(
+            community_id__in=communities, date__gte=year.start, date__lte=year.end
+        )
+        .values("community_id")
+        .annotate(
+            held_year=Count("pk"),
+            held_quarter=Count("pk", filter=Q(date__gte=quarter.start, date__lte=quarter.end)),
+        )
+        .order_by()
+    }
+    return {
+        community: QuarterAndYear(
+            quarter=Activities(rows.get(community, {}).get("held_quarter", 0)),
+            year=Activities(rows.get(community, {}).get("held_year", 0)),
+        )
+        for community in communities
+    }
+
+
+# -- The claim rate (认领率) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRate:
+    claimed: int
+    total: int
+
+    @property
+    def percent(self) -> str:
+        if not self.total:
+            return ""
+        share = Decimal(self.claimed * 100) / Decimal(self.total)
+        return str(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+    # Written 2,638 as in the committees' reports (zh-Hans formats would print 2638).
+    @property
+    def claimed_display(self) -> str:
+        return f"{self.claimed:,}"
+
+    @property
+    def total_display(self) -> str:
+        return f"{self.total:,}"
+
+    def __add__(self, other: ClaimRate) -> ClaimRate:
+        return ClaimRate(self.claimed + other.claimed, self.total + other.total)
+
+
+def claim_rates(
+    *, communities: Sequence[int], quarter: Period | None = None
+) -> dict[int, dict[str, ClaimRate]]:
+    """Party members (current residents) who hold at least one claim on a project in use,
+    out of all of them; and the same for in-service party members. Claims are held now,
+    whatever the quarter. One query."""
+    holds_a_post = Exists(
+        ProjectClaim.objects.filter(member=OuterRef("pk"), project__is_active=True)
+    )
+    counts = {
+        row["community_id"]: row
+        for row in Member.objects.filter(
+            community_id__in=communities,
+            is_party_member=True,
+            is_active=True,
+            household__status=Household.Status.ACTIVE,
+        )
+        .alias(claimed=holds_a_post)
+        .values("community_id")
+        .annotate(
+            party=Count("pk"),
+            party_claimed=Count("pk", filter=Q(claimed=True)),
+            in_service=Count("pk", filter=Q(is_in_service_party_member=True)),
+            in_service_claimed=Count("pk", filter=Q(is_in_service_party_member=True, claimed=True)),
+        )
+        .order_by()
+    }
+    values = {}
+    for community in communities:
+        row = counts.get(community, {})
+        values[community] = {
+            "party": ClaimRate(row.get("party_claimed", 0), row.get("party", 0)),
+            "in_service": ClaimRate(row.get("in_service_claimed", 0), row.get("in_service", 0)),
+        }
+    return values
+
+
+def _total_rates(values: list[dict[str, ClaimRate]]) -> dict[str, ClaimRate]:
+    return {kind: sum((v[kind] for v in values), ClaimRate(0, 0)) for kind in values[0]}
+
+
+# -- Participation by building group ---------------------------------------------------------
+
+
+@dataclass
+class GroupParticipation:
+    group: BuildingGroup
+    households: int
+    quarter: int = 0
+    year: int = 0
+    star: bool = False
+
+    @property
+    def quarter_percent(self) -> int:
+        return percent(self.quarter, self.households)
+
+    @property
+    def year_percent(self) -> int:
+        return percent(self.year, self.households)
+
+
+@dataclass
+class Groups:
+    """A community's building groups, star groups first."""
+
+    groups: list[GroupParticipation] = field(default_factory=list)
+    star_count = STAR_GROUPS
+    star_min_households = STAR_MIN_HOUSEHOLDS
+
+    @property
+    def star_groups(self) -> list[GroupParticipation]:
+        return [group for group in self.groups if group.star]
+
+
+def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
+    """Participation per building group, star groups first. Two queries."""
+    year = quarter.whole_year
+    in_residence = Q(households__status=Household.Status.ACTIVE)
+    rows = {
+        group.pk: GroupParticipation(group=group, households=group.in_residence)
+        for group in BuildingGroup.objects.filter(community_id__in=communities)
+        .select_related("compound")
+        .annotate(in_residence=Count("households", filter=in_residence))
+        .order_by("compound__name", Length("name"), "name")
+    }
+    household = "member__household"
+    taking_part = (
+        _approved(communities, year)
+        .filter(_IN_RESIDENCE)
+        .values("member__household__building_group_id")
+        .annotate(
+            year=Count(household, distinct=True),
+            quarter=Count(household, distinct=True, filter=_in_quarter(quarter)),
+        )
+        .order_by()
+    )
+    for row in taking_part:
+        group = rows.get(row["member__household__building_group_id"])
+        if group is not None:
+            group.quarter, group.year = row["quarter"], row["year"]
+
+    by_community: dict[int, list[GroupParticipation]] = defaultdict(list)
+    for group in rows.values():  # in natural order, which the stable sorts below keep
+        by_community[group.group.community_id].append(group)
+    return {community: Groups(_stars_first(by_community[community])) for community in communities}
+
+
+def _stars_first(ordered: list[GroupParticipation]) -> list[GroupParticipation]:
+    eligible = sorted(
+        (g for g in ordered if g.households >= STAR_MIN_HOUSEHOLDS and g.quarter),
+        key=lambda g: -g.quarter / g.households,
+    )
+    for rank, group in ranked(eligible, key=lambda g: g.quarter / g.households):
+        group.star = rank <= STAR_GROUPS  # a tie at the cut stars every group tied
+    return sorted(ordered, key=lambda g: (not g.star, -g.quarter_percent, -g.year_percent))
+
+
+FIGURES = [
+    Figure(
+        name="volunteering.participation",
+        order=20,
+        place=Place.HEADLINE,
+        template="volunteering/dashboard/includes/_participation.html",
+        values=participation,
+        note=_("活跃志愿者：有审核通过参与记录的居民。参与家庭：有这样的居民的在册户。"),
+    ),
+    Figure(
+        name="volunteering.activities",
+        order=30,
+        place=Place.HEADLINE,
+        template="volunteering/dashboard/includes/_activities.html",
+        values=activities,
+    ),
+    Figure(
+        name="volunteering.claim_rates",
+        order=40,
+        place=Place.HEADLINE,
+        template="volunteering/dashboard/includes/_claim_rates.html",
+        values=claim_rates,
+        total=_total_rates,
+    ),
+    Figure(
+        name="volunteering.groups",
+        order=70,
+        place=Place.FULL,
+        template="volunteering/dashboard/includes/_groups.html",
+        values=groups,
+        total=None,  # building groups are a community's own
+    ),
+]
