@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "residents",
+    "accounts",
     "volunteering",
     "points",
     "redemption",
@@ -69,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "residents.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "config.security.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
     "points.middleware.ResidentSessionGuard",
@@ -134,12 +135,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "residents:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (config/auth.py, with django-axes). Failures count per user name (any
+# Login throttling (accounts/auth.py, with django-axes). Failures count per user name (any
 # case), until LOGIN_LOCKOUT_MINUTES pass without one: LOGIN_FAILURE_LIMIT failures lock the
 # name for LOGIN_LOCKOUT_MINUTES, even with the right password. An address is never locked
 # as such (an office or a carrier's NAT shares one): an address with LOGIN_BUSY_ADDRESS_FAILURES
 # failures is busy, and from a busy address a name is locked after LOGIN_BUSY_ADDRESS_LIMIT.
-AUTHENTICATION_BACKENDS = ["config.auth.ThrottledModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.auth.ThrottledModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_BUSY_ADDRESS_FAILURES = env.int("LOGIN_BUSY_ADDRESS_FAILURES", default=20)
 LOGIN_BUSY_ADDRESS_LIMIT = env.int("LOGIN_BUSY_ADDRESS_LIMIT", default=3)
@@ -148,19 +149,19 @@ if not 1 <= LOGIN_BUSY_ADDRESS_LIMIT <= LOGIN_FAILURE_LIMIT:
     raise ImproperlyConfigured(
         "LOGIN_BUSY_ADDRESS_LIMIT must be between 1 and LOGIN_FAILURE_LIMIT."
     )
-AXES_HANDLER = "config.auth.ThrottleHandler"
+AXES_HANDLER = "accounts.auth.ThrottleHandler"
 # A name, and a name from an address (axes counts both; with one limit the name decides,
-# and config.auth.ThrottleHandler gives a name from a busy address its lower limit).
+# and accounts.auth.ThrottleHandler gives a name from a busy address its lower limit).
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # A refused attempt does not extend the lockout; a successful login clears the name.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "config.auth.attempted_username"
+AXES_USERNAME_CALLABLE = "accounts.auth.attempted_username"
 AXES_CLIENT_IP_CALLABLE = "residents.http.client_ip"
-# The login form says "locked out" itself, in the page's language (config/auth.py).
-AXES_LOCKOUT_CALLABLE = "config.auth.login_page_as_it_is"
+# The login form says "locked out" itself, in the page's language (accounts/auth.py).
+AXES_LOCKOUT_CALLABLE = "accounts.auth.login_page_as_it_is"
 # Sessions are on record already (UserSession); the admin shows attempts in Chinese.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
@@ -175,7 +176,7 @@ LOGIN_CLIENT_IP_HEADER = env.str("LOGIN_CLIENT_IP_HEADER", default="")
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 if IMPORT_MAX_ROWS < 1:
     raise ImproperlyConfigured("IMPORT_MAX_ROWS must be a positive number of rows.")
-# Staff sessions end after this long without a request (config/security.py).
+# Staff sessions end after this long without a request (accounts/middleware.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
 # Chinese first: zh-Hans unless the user picked English with the switch in the header.

@@ -1,22 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from config import auth
 from points.middleware import resident_page
 
 admin.site.site_header = _("公益存折 · 系统管理")
 admin.site.site_title = _("公益存折")
 admin.site.index_title = _("数据管理")
-admin.site.login_form = auth.ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    path("login/", auth.ThrottledLoginView.as_view(), name="login"),
-    path("login/lockouts/", auth.lockout_list, name="login_lockouts"),
-    path("login/lockouts/unlock/", auth.lockout_unlock, name="login_unlock"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.urls")),
     # Django's language switch (django.conf.urls.i18n), open to residents' sessions too.
     path("i18n/setlang/", resident_page(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -10,8 +10,6 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("居民档案")
 
     def ready(self) -> None:
-        # Connects the receivers that end a user's sessions when they are deactivated.
-        import config.security  # noqa: F401
         from residents.app_role import grant_after_migrate, protected_tables
         from residents.audit import audited_tables
         from residents.models import (

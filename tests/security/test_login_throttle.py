@@ -1,4 +1,4 @@
-"""Login throttling (django-axes, config/auth.py): too many failures lock a name, and from a
+"""Login throttling (django-axes, accounts/auth.py): too many failures lock a name, and from a
 busy address a name sooner; an address itself is never locked, so an office sharing one
 address is not locked out by one person's mistakes or by an attacker among its neighbours."""
 
@@ -332,7 +332,7 @@ def test_the_superuser_sees_every_failure_in_the_django_admin():
     client = Client()
     client.force_login(root)
 
-    response = client.get(reverse("admin:residents_loginattempt_changelist"))
+    response = client.get(reverse("admin:accounts_loginattempt_changelist"))
 
     page = response.content.decode()
     assert response.status_code == 200

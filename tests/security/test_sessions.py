@@ -11,9 +11,10 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from config.security import LAST_SEEN_KEY
+from accounts.models import UserSession
+from accounts.sessions import LAST_SEEN_KEY
 from points import passbook
-from residents.models import StaffMembership, UserSession
+from residents.models import StaffMembership
 from tests.factories import HouseholdFactory, StaffMembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Staff login throttling (django-axes, configured in config/settings.py) and the lockout page.
+"""Staff login throttling (django-axes, configured in config/settings.py) and lockouts.
 
 django-axes records failed logins (AccessAttempt: the name typed, any case, whether or not
 such a user exists, and the address) and refuses a locked-out login before the password is
@@ -17,7 +17,8 @@ gives the right password still logs in.
 
 The message never says whether the name exists: unknown names are counted and locked like
 real ones. A successful login clears the name's failures; a community admin can unlock
-their own staff (/login/lockouts/), the superuser sees every attempt in the Django admin.
+their own staff (/login/lockouts/, accounts.views), the superuser sees every attempt in the
+Django admin.
 """
 
 from __future__ import annotations
@@ -34,26 +35,16 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
-from axes.utils import reset as reset_attempts
-from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.db.models.functions import Lower
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
-
-from residents.models import StaffMembership
-from residents.tenancy import Role, community_required
 
 logger = logging.getLogger("passbook.security")
 
@@ -168,32 +159,6 @@ def lockout_message() -> str:
     ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
 
 
-class LockoutMessageMixin:
-    """Says "locked out" instead of "wrong password" when the login was refused or has just
-    locked; the same words whether or not the name exists."""
-
-    def clean(self):
-        try:
-            return super().clean()
-        except ValidationError:
-            if getattr(self.request, "axes_locked_out", False):
-                raise ValidationError(lockout_message(), code="locked_out") from None
-            raise
-
-
-class ThrottledAuthenticationForm(LockoutMessageMixin, AuthenticationForm):
-    pass
-
-
-class ThrottledAdminAuthenticationForm(LockoutMessageMixin, AdminAuthenticationForm):
-    pass
-
-
-class ThrottledLoginView(LoginView):
-    form_class = ThrottledAuthenticationForm
-    redirect_authenticated_user = True
-
-
 @dataclass(frozen=True)
 class Lockout:
     user: object
@@ -254,51 +219,22 @@ def community_lockouts(community) -> list[Lockout]:
     return sorted(lockouts, key=lambda lockout: lockout.until, reverse=True)
 
 
-@require_GET
-@community_required(Role.ADMIN)
-def lockout_list(request: HttpRequest) -> HttpResponse:
-    """The community's staff who cannot log in now because of failed attempts."""
-    context = {
-        "lockouts": community_lockouts(request.community),
-        "limit": settings.LOGIN_FAILURE_LIMIT,
-        "busy_failures": settings.LOGIN_BUSY_ADDRESS_FAILURES,
-        "busy_limit": settings.LOGIN_BUSY_ADDRESS_LIMIT,
-        "minutes": settings.LOGIN_LOCKOUT_MINUTES,
-    }
-    return render(request, "residents/lockouts.html", context)
+class LockoutMessageMixin:
+    """Says "locked out" instead of "wrong password" when the login was refused or has just
+    locked; the same words whether or not the name exists."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if getattr(self.request, "axes_locked_out", False):
+                raise ValidationError(lockout_message(), code="locked_out") from None
+            raise
 
 
-class UnlockForm(forms.Form):
-    username = forms.CharField(max_length=150)
+class ThrottledAuthenticationForm(LockoutMessageMixin, AuthenticationForm):
+    pass
 
 
-@require_POST
-@community_required(Role.ADMIN)
-def lockout_unlock(request: HttpRequest) -> HttpResponse:
-    """Deletes a staff member's failed logins so they can log in again at once."""
-    form = UnlockForm(request.POST)
-    if not form.is_valid():
-        raise Http404
-    # Only the names of this community's own staff: another community's user is a 404.
-    membership = (
-        StaffMembership.objects.filter(community=request.community)
-        .annotate(name=Lower("user__username"))
-        .filter(name=normalize_username(form.cleaned_data["username"]))
-        .select_related("user")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    user = membership.user
-    removed = reset_attempts(username=normalize_username(user.username))
-    logger.info(
-        "login unlocked: %r by %r (%s failures removed)",
-        user.username,
-        request.user.username,
-        removed,
-    )
-    messages.success(
-        request,
-        _("已解除 %(name)s 的登录锁定。") % {"name": user.get_full_name() or user.username},
-    )
-    return redirect("login_lockouts")
+class ThrottledAdminAuthenticationForm(LockoutMessageMixin, AdminAuthenticationForm):
+    pass

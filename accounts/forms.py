@@ -1,0 +1,7 @@
+from django import forms
+
+from residents import parsing
+
+
+class UnlockForm(forms.Form):
+    username = parsing.TextField(max_length=150)
