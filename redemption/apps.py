@@ -23,6 +23,8 @@ class RedemptionConfig(AppConfig):
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import demo_steps
+        from residents.home_pages import home_pages
+        from residents.tenancy import Role
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
         # whose trigger (running as the owner) marks the redemption (migration 0005).
@@ -43,3 +45,7 @@ class RedemptionConfig(AppConfig):
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)
+        # Where a login lands: the dashboard, or the counter for counter clerks.
+        home_pages.register(Role.ADMIN, "redemption:dashboard")
+        home_pages.register(Role.STAFF, "redemption:dashboard")
+        home_pages.register(Role.COUNTER, "redemption:counter")

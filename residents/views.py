@@ -24,6 +24,7 @@ from residents.forms import (
     MemberFormSet,
     MoveOutForm,
 )
+from residents.home_pages import home_pages
 from residents.models import BuildingGroup, Compound, Household, HouseholdType
 from residents.selectors import filter_households
 from residents.tenancy import (
@@ -42,11 +43,9 @@ PAGE_SIZE = 25
 @require_GET
 @community_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a login lands: the dashboard, or the redemption counter for 兑换员 (who do
-    not see the register)."""
-    if request.membership.role == Role.COUNTER:
-        return redirect("redemption:counter")
-    return redirect("redemption:dashboard")
+    """Where a login lands: the page an app registered for the user's role (residents.home_pages):
+    the dashboard, or the redemption counter for 兑换员 (who do not see the register)."""
+    return redirect(home_pages.for_role(request.membership.role))
 
 
 @require_GET
