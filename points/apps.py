@@ -15,6 +15,7 @@ class PointsConfig(AppConfig):
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import demo_steps
+        from residents.household_page import HouseholdSection, household_sections
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
         protected_tables.register(LedgerEntry)
@@ -30,3 +31,18 @@ class PointsConfig(AppConfig):
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)
+        # The passbook's ledger and its QR code on the household page.
+        household_sections.register(
+            HouseholdSection(
+                name="points.ledger",
+                order=10,
+                template="points/ledger/includes/_household_section.html",
+            )
+        )
+        household_sections.register(
+            HouseholdSection(
+                name="points.passbook_qr",
+                order=20,
+                template="points/printing/includes/_household_section.html",
+            )
+        )

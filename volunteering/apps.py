@@ -10,6 +10,7 @@ class VolunteeringConfig(AppConfig):
     def ready(self) -> None:
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import demo_steps
+        from residents.household_page import HouseholdSection, household_sections
         from volunteering.dashboard import FIGURES
 
         # Its demo data, after the register's (seed_demo).
@@ -17,3 +18,11 @@ class VolunteeringConfig(AppConfig):
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)
+        # What the household took part in, on the household page.
+        household_sections.register(
+            HouseholdSection(
+                name="volunteering.history",
+                order=30,
+                template="volunteering/includes/_household_section.html",
+            )
+        )
