@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from residents import importing
 from residents.models import ImportUpload
-from tests.residents.test_import import make_register
+from tests.residents.importing.roster import make_register
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from residents import importing
 from residents.models import AuditEvent, Household, ImportUpload, Member
-from tests.residents.test_import import csv_file, make_register, person, spouse, xlsx_file
+from tests.residents.importing.roster import csv_file, make_register, person, spouse, xlsx_file
 
 pytestmark = pytest.mark.django_db
 START = reverse("residents:import_start")
