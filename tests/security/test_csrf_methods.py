@@ -21,15 +21,8 @@ from django.test import Client
 
 from residents.models import ExportRecord
 from tests.factories import CommunityFactory
-from tests.security.walk import (
-    actor_client,
-    body_of,
-    build_world,
-    changed,
-    plausible_posts,
-    snapshot,
-    walk,
-)
+from tests.security.form_data import plausible_posts
+from tests.security.walk import actor_client, body_of, build_world, changed, snapshot, walk
 
 pytestmark = pytest.mark.django_db
 # GET pages that do not answer an admin on their own objects with 200, and why.

@@ -52,6 +52,7 @@ from hypothesis import strategies as st
 
 from residents.models import StaffMembership
 from tests.factories import CommunityFactory, StaffMembershipFactory
+from tests.security.form_data import plausible_posts, search_query
 from tests.security.fuzz import (
     ALL_HOSTILE,
     HOSTILE,
@@ -68,8 +69,6 @@ from tests.security.walk import (
     actor_client,
     body_of,
     build_world,
-    plausible_posts,
-    search_query,
     url_patterns,
     walk,
 )

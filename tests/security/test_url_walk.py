@@ -19,8 +19,13 @@ from django.urls import reverse
 
 from residents.models import AuditEvent, StaffMembership
 from tests.factories import CommunityFactory, StaffMembershipFactory
-from tests.security.walk import (
+from tests.security.form_data import (
     PASSBOOK_SEARCHES,
+    passbook_query,
+    plausible_posts,
+    search_query,
+)
+from tests.security.walk import (
     SKIPPED_PREFIXES,
     Pattern,
     UnfillablePattern,
@@ -31,9 +36,6 @@ from tests.security.walk import (
     changed,
     fillings,
     names_an_object,
-    passbook_query,
-    plausible_posts,
-    search_query,
     snapshot,
     url_patterns,
     walk,
