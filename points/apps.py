@@ -14,7 +14,7 @@ class PointsConfig(AppConfig):
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
-        from residents.demo_steps import demo_steps
+        from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
@@ -27,7 +27,9 @@ class PointsConfig(AppConfig):
             PointRule, page=lambda rule: reverse("points:rule_edit", args=[rule.pk])
         )
         # Its demo data, after the apps below it (seed_demo).
-        demo_steps.register(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+        )
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)

@@ -16,7 +16,7 @@ context that returns `{}` (or a template that renders nothing) leaves no trace o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from residents.models import Household
+from residents.registry import OrderedRegistry
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,4 @@ class PassbookPanel:
         return render_to_string(self.template, dict(self.context(household)), request=request)
 
 
-class PassbookPanels:
-    def __init__(self) -> None:
-        self._panels: dict[str, PassbookPanel] = {}
-
-    def register(self, panel: PassbookPanel) -> None:
-        self._panels[panel.name] = panel
-
-    def __iter__(self) -> Iterator[PassbookPanel]:
-        return iter(sorted(self._panels.values(), key=lambda panel: (panel.order, panel.name)))
-
-
-passbook_panels = PassbookPanels()
+passbook_panels: OrderedRegistry[PassbookPanel] = OrderedRegistry()

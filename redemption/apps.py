@@ -22,7 +22,7 @@ class RedemptionConfig(AppConfig):
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
-        from residents.demo_steps import demo_steps
+        from residents.demo_steps import DemoStep, demo_steps
         from residents.home_pages import home_pages
         from residents.tenancy import Role
 
@@ -41,7 +41,9 @@ class RedemptionConfig(AppConfig):
         # The open round's card on the resident's passbook page.
         passbook_panels.register(ROUND_PANEL)
         # Its demo data, after the apps below it (seed_demo).
-        demo_steps.register(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")
+        )
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)

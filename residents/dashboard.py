@@ -28,12 +28,13 @@ from __future__ import annotations
 import datetime
 import functools
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from residents.models import Community
+from residents.registry import OrderedRegistry
 from residents.reporting import Period, quarter_of
 
 V = TypeVar("V")
@@ -67,17 +68,8 @@ class Figure:
     total: Callable[[list], Any] | None = _add
 
 
-class DashboardFigures:
+class DashboardFigures(OrderedRegistry[Figure]):
     """The registry of figures, in the order the page shows them."""
-
-    def __init__(self) -> None:
-        self._figures: dict[str, Figure] = {}
-
-    def register(self, figure: Figure) -> None:
-        self._figures[figure.name] = figure
-
-    def __iter__(self) -> Iterator[Figure]:
-        return iter(sorted(self._figures.values(), key=lambda f: (f.order, f.name)))
 
     def values(
         self, *, communities: Sequence[Community | int], quarter: Period, personal: bool = True

@@ -5,7 +5,9 @@ and logins); then it runs every step registered here, smallest order first, each
 demo communities by slug and answering with its summary lines. Each app registers its own
 step in its `AppConfig.ready()`:
 
-    demo_steps.register(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")
+    demo_steps.register(
+        DemoStep(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")
+    )
 
 The step is named by its dotted path and imported only when the demo is seeded, so serving
 pages never imports demo data. Residents names no later app.
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from django.utils.module_loading import import_string
 
 from residents.models import Community
+from residents.registry import OrderedRegistry
 
 Seed = Callable[..., list[str]]  # seed(*, communities: Mapping[str, Community]) -> lines
 
@@ -29,21 +32,16 @@ class DemoStep:
     order: int  # smallest first; a step may read what a smaller one wrote
     seed: str  # dotted path of the step's function
 
+    @property
+    def name(self) -> str:
+        return self.seed
+
     def run(self, *, communities: Mapping[str, Community]) -> list[str]:
         function: Seed = import_string(self.seed)
         return function(communities=communities)
 
 
-class DemoSteps:
-    def __init__(self) -> None:
-        self._steps: dict[str, DemoStep] = {}
-
-    def register(self, *, label: str, order: int, seed: str) -> None:
-        self._steps[seed] = DemoStep(label, order, seed)
-
-    def __iter__(self):
-        return iter(sorted(self._steps.values(), key=lambda step: (step.order, step.seed)))
-
+class DemoSteps(OrderedRegistry[DemoStep]):
     def run(self, *, communities: Mapping[str, Community]) -> list[tuple[str, list[str]]]:
         """Every step in order: (label, summary lines) for each."""
         return [(str(step.label), step.run(communities=communities)) for step in self]

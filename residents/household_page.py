@@ -16,8 +16,9 @@ loads in place (htmx) from its own app's URLs, so the page's queries stay the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+from residents.registry import OrderedRegistry
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,4 @@ class HouseholdSection:
     template: str
 
 
-class HouseholdSections:
-    def __init__(self) -> None:
-        self._sections: dict[str, HouseholdSection] = {}
-
-    def register(self, section: HouseholdSection) -> None:
-        self._sections[section.name] = section
-
-    def __iter__(self) -> Iterator[HouseholdSection]:
-        return iter(sorted(self._sections.values(), key=lambda s: (s.order, s.name)))
-
-
-household_sections = HouseholdSections()
+household_sections: OrderedRegistry[HouseholdSection] = OrderedRegistry()

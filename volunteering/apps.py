@@ -9,12 +9,14 @@ class VolunteeringConfig(AppConfig):
 
     def ready(self) -> None:
         from residents.dashboard import dashboard_figures
-        from residents.demo_steps import demo_steps
+        from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
         from volunteering.dashboard import FIGURES
 
         # Its demo data, after the register's (seed_demo).
-        demo_steps.register(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")
+        )
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)
