@@ -3,17 +3,17 @@
 Residents names no later app: each app registers its figures in its `AppConfig.ready()`
 
     dashboard_figures.register(
-        Figure(name="points.ledger", order=10, place=Place.HEADLINE,
-               template="points/dashboard/includes/_ledger.html", values=ledger_values)
+        Figure(name="points.points", order=10, place=Place.HEADLINE,
+               template="points/dashboard/includes/_points.html", values=points)
     )
 
 and a figure's contract is *its values for these communities in this quarter*:
 `values(communities=[ids], quarter=Period)` returns {community id: value} with a value for
 every community asked (an empty one where there is no data), from one query (or a fixed
-few) grouped by community, never one per community. A community's own page
-asks for one community (`dashboard()`); the coming sub-district (街道) page asks every
-figure for all its communities at once (`compare()`) and shows them side by side with the
-figure's total.
+few) grouped by community, never one per community. A community's own page (at
+/dashboard/, redemption's view) asks for one community (`dashboard()`); the coming
+sub-district (街道) page asks every figure for all its communities at once (`compare()`)
+and shows them side by side with the figure's total.
 
 Where a figure shows on the page (`place`):
 - HEADLINE: one or more cards among the figures at the top, usually this quarter's and
