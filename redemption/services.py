@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from points.models import LedgerEntry
-from points.services import _entry, _stored, lock_accounts
+from points.services import lock_accounts, post_entry, stored_text
 from redemption.models import (
     MAX_QUANTITY,
     Cancellation,
@@ -195,16 +195,15 @@ def redeem(
         f"{items[i].reward.name} {q}{items[i].reward.unit}×{items[i].point_price}分"
         for i, q in sorted(wanted.items())
     )
-    entry = _entry(  # refuses with a clear message when the balance is not enough
-        account,
-        -points,
+    entry = post_entry(  # refuses with a clear message when the balance is not enough
+        account=account,
+        amount=-points,
         kind=LedgerEntry.Kind.REDEEM,
-        calculation=_stored(_lazy("兑换：%(words)s"), words=words),
-        reason=_stored(_lazy("兑换单 %(number)s"), number=number),
+        calculation=stored_text(_lazy("兑换：%(words)s"), words=words),
+        reason=stored_text(_lazy("兑换单 %(number)s"), number=number),
         occurred_on=on,
-        created_by=by,
+        by=by,
     )
-    entry.save()
     round_.spent_yuan += cost
     round_.save(update_fields=["receipt_serial", "spent_yuan"])
     for item_id, quantity in wanted.items():
@@ -271,18 +270,17 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
     household = Household.objects.get(pk=locked.household_id)
     account = lock_accounts([household])[household.pk]
     account.household = household
-    reversal = _entry(
-        account,
-        locked.points,
+    reversal = post_entry(
+        account=account,
+        amount=locked.points,
         kind=LedgerEntry.Kind.REVERSE,
         reverses_id=locked.entry_id,
         occurred_on=timezone.localdate(),
-        reason=_stored(
+        reason=stored_text(
             _lazy("取消兑换单 %(number)s：%(reason)s"), number=locked.number, reason=reason
         ),
-        created_by=by,
+        by=by,
     )
-    reversal.save()
     for line in lines:
         items[line.item_id].taken -= line.quantity
     RoundItem.objects.bulk_update(items.values(), ["taken"])
@@ -367,10 +365,10 @@ def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
         return Expiry(0, 0)
     if round_.balance_policy == Round.BalancePolicy.CLEAR:
         keep = 0
-        reason = _stored(_lazy("“%(round)s”结账，积分清零"), round=round_.name)
+        reason = stored_text(_lazy("“%(round)s”结账，积分清零"), round=round_.name)
     else:
         keep = round_.balance_cap
-        reason = _stored(
+        reason = stored_text(
             _lazy("“%(round)s”结账，超出 %(cap)s 分的积分清零"),
             round=round_.name,
             cap=keep,
