@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from points.models import PassbookAccessFailure, PassbookToken
@@ -107,3 +108,17 @@ def end_stale_resident_session(request: HttpRequest) -> None:
     able to log staff out)."""
     if not request.user.is_authenticated:
         request.session.flush()
+
+
+def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For every page a resident session opens: no caching anywhere, and no Referer leaving
+    the page (the link may hold a token)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial, wraps
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +14,7 @@ from points.passbook import (
     end_stale_resident_session,
     household_for_token,
     is_throttled,
+    private,
     resident_household_id,
     start_resident_session,
 )
@@ -24,19 +24,6 @@ from residents import parsing
 from residents.models import Household
 from residents.phones import mask_phone
 from volunteering.models import Project
-
-
-def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No caching anywhere, and no Referer leaving the page (the link may hold a token)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapper
 
 
 @require_GET

@@ -14,8 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from points.models import Account
-from points.passbook import end_stale_resident_session, resident_household_id
-from points.views.resident import private
+from points.passbook import end_stale_resident_session, private, resident_household_id
 from redemption import selectors
 from redemption.models import Round, RoundItem
 from redemption.services import taken_by_household
