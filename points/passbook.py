@@ -3,6 +3,10 @@
 The paper passbook carries a link with a long random token. Opening it checks the token's
 hash, starts a short resident session scoped to that one household, and redirects to a
 URL without the token. Wrong tokens are counted per address and throttled.
+
+Every page a resident session opens (the passbook here, the rewards page of redemption)
+finds its household with `resident_household`, answers `unavailable` without one, and is
+`private`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from functools import wraps
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from points.models import PassbookAccessFailure, PassbookToken
@@ -100,6 +105,24 @@ def start_resident_session(request: HttpRequest, household: Household) -> None:
 def resident_household_id(request: HttpRequest) -> int | None:
     value = request.session.get(SESSION_KEY)
     return value if isinstance(value, int) else None
+
+
+def resident_household(request: HttpRequest) -> Household | None:
+    """The household of the resident session, if it is still in residence; else None."""
+    household_id = resident_household_id(request)
+    if not household_id:
+        return None
+    return (
+        Household.objects.select_related("community", "compound")
+        .filter(pk=household_id, status=Household.Status.ACTIVE)
+        .first()
+    )
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """What a resident page answers without a resident session (or after it ended)."""
+    end_stale_resident_session(request)
+    return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
 
 
 def end_stale_resident_session(request: HttpRequest) -> None:

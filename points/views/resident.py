@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from points.passbook import (
-    end_stale_resident_session,
     household_for_token,
     is_throttled,
     private,
-    resident_household_id,
+    resident_household,
     start_resident_session,
+    unavailable,
 )
 from points.rules import pick_rule, plain_words, rules_in_force
 from points.selectors import mask_name, parse_period, passbook_view, quarter_of
@@ -43,17 +43,9 @@ def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @private
 def passbook(request: HttpRequest) -> HttpResponse:
-    household_id = resident_household_id(request)
-    household = (
-        Household.objects.select_related("community", "compound")
-        .filter(pk=household_id, status=Household.Status.ACTIVE)
-        .first()
-        if household_id
-        else None
-    )
+    household = resident_household(request)
     if household is None:
-        end_stale_resident_session(request)
-        return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
+        return unavailable(request)
     today = timezone.localdate()
     try:  # a quarter that cannot have entries (or no quarter) shows this quarter
         period = parse_period(request.GET.get("quarter", ""), today=today)

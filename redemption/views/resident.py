@@ -14,12 +14,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from points.models import Account
-from points.passbook import end_stale_resident_session, private, resident_household_id
+from points.passbook import private, resident_household, unavailable
 from redemption import selectors
 from redemption.models import Round, RoundItem
 from redemption.services import taken_by_household
 from redemption.views.catalogue import picture_response
-from residents.models import Household
 
 HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
 
@@ -50,30 +49,13 @@ class Offer:
         return max(self.item.point_price - self.balance, 0)
 
 
-def _resident_household(request: HttpRequest) -> Household | None:
-    household_id = resident_household_id(request)
-    if not household_id:
-        return None
-    return (
-        Household.objects.select_related("community", "compound")
-        .filter(pk=household_id, status=Household.Status.ACTIVE)
-        .first()
-    )
-
-
-def _unavailable(request: HttpRequest) -> HttpResponse:
-    """What the passbook page answers without a resident session (or after it ended)."""
-    end_stale_resident_session(request)
-    return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
-
-
 @require_GET
 @private
 def resident_rewards(request: HttpRequest) -> HttpResponse:
     """The open round's items for this household, and its redemptions of every round."""
-    household = _resident_household(request)
+    household = resident_household(request)
     if household is None:
-        return _unavailable(request)
+        return unavailable(request)
     account = Account.objects.filter(household=household).only("balance").first()
     balance = account.balance if account else 0
     round_ = selectors.open_round(household.community_id)
@@ -118,9 +100,9 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
 def resident_reward_picture(request: HttpRequest, item_pk: int) -> HttpResponse:
     """The picture of an item of the open round of the resident's community; anything
     else (another round, another community, no picture, not an image) is a 404."""
-    household = _resident_household(request)
+    household = resident_household(request)
     if household is None:
-        return _unavailable(request)
+        return unavailable(request)
     item = (
         RoundItem.objects.filter(
             pk=item_pk,
