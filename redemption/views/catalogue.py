@@ -13,15 +13,16 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from redemption.forms.catalogue import SNIFF_BYTES, RewardForm, duplicate_name_message, picture_type
+from redemption.forms.catalogue import RewardForm, duplicate_name_message
 from redemption.models import Reward
+from redemption.pictures import picture_response
 from residents import parsing
 from residents.tenancy import (
     REGISTER_ROLES,
@@ -167,22 +168,4 @@ def reward_picture(request: HttpRequest, pk: int) -> HttpResponse:
     response = picture_response(name)
     response["Cache-Control"] = "private, no-cache"
     response["ETag"] = etag
-    return response
-
-
-def picture_response(name: str) -> FileResponse:
-    """A stored picture, typed by its own first bytes; 404 unless it is a JPEG, PNG or WebP
-    (whatever the file is called)."""
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    content_type = picture_type(handle.read(SNIFF_BYTES))
-    if content_type is None:
-        handle.close()
-        raise Http404
-    handle.seek(0)
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -17,8 +17,8 @@ from points.models import Account
 from points.passbook import private, resident_household, unavailable
 from redemption import selectors
 from redemption.models import Round, RoundItem
+from redemption.pictures import picture_response
 from redemption.services import taken_by_household
-from redemption.views.catalogue import picture_response
 
 HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
 
