@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from redemption import dashboard as reads
 from residents.tenancy import REGISTER_ROLES, community_required
-from volunteering.views.catalogue import claim_rates
+from volunteering.selectors import claim_rates
 
 # The month chart's drawing box (SVG user units; it scales to the card's width).
 CHART_WIDTH = 360

@@ -17,7 +17,7 @@ from tests.factories import (
 )
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 from volunteering.models import Project, ProjectCategory
-from volunteering.views.catalogue import ClaimRate
+from volunteering.selectors import ClaimRate
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("volunteering:project_list")

@@ -6,13 +6,10 @@ run the teams. Every object is fetched through the tenancy helpers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing
-from residents.models import Household, Member
+from residents.models import Member
 from residents.selectors import search_members
 from residents.tenancy import (
     REGISTER_ROLES,
@@ -47,6 +44,7 @@ from volunteering.models import (
     Team,
     TeamMembership,
 )
+from volunteering.selectors import claim_rates
 from volunteering.services import catalogue as services
 
 RECENT_ACTIVITIES = 10
@@ -122,58 +120,6 @@ def _picker_context(request: HttpRequest, form: MemberPickForm, taken: set[int])
         "taken": taken,
         "pick_form": form,
         "picked": _picked(form),
-    }
-
-
-# The claim rate (认领率) -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimRate:
-    claimed: int
-    total: int
-
-    @property
-    def percent(self) -> str:
-        if not self.total:
-            return ""
-        share = Decimal(self.claimed * 100) / Decimal(self.total)
-        return str(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-    # Written 2,638 as in the committees' reports (zh-Hans formats would print 2638).
-    @property
-    def claimed_display(self) -> str:
-        return f"{self.claimed:,}"
-
-    @property
-    def total_display(self) -> str:
-        return f"{self.total:,}"
-
-
-def claim_rates(request: HttpRequest) -> dict[str, ClaimRate]:
-    """Party members (current residents) who hold at least one claim on a project in use,
-    out of all of them; and the same for in-service party members. One query."""
-    holds_a_post = Exists(
-        ProjectClaim.objects.filter(member=OuterRef("pk"), project__is_active=True)
-    )
-    counts = (
-        scoped(request, Member)
-        .filter(
-            is_party_member=True,
-            is_active=True,
-            household__status=Household.Status.ACTIVE,
-        )
-        .alias(claimed=holds_a_post)
-        .aggregate(
-            party=Count("pk"),
-            party_claimed=Count("pk", filter=Q(claimed=True)),
-            in_service=Count("pk", filter=Q(is_in_service_party_member=True)),
-            in_service_claimed=Count("pk", filter=Q(is_in_service_party_member=True, claimed=True)),
-        )
-    )
-    return {
-        "party": ClaimRate(counts["party_claimed"], counts["party"]),
-        "in_service": ClaimRate(counts["in_service_claimed"], counts["in_service"]),
     }
 
 
