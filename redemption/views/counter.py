@@ -80,8 +80,7 @@ def _household_context(request: HttpRequest, household: Household, form: RedeemF
     round_ = selectors.open_round(request.community)
     items = list(selectors.round_items(round_)) if round_ else []
     taken = services.taken_by_household(round_, household) if round_ else {}
-    account = scoped(request, Account).filter(household=household).first()
-    balance = account.balance if account else 0
+    balance = scoped(request, Account).balance_of(household)
     if form is None:
         form = RedeemForm(items=items)
     rows = []

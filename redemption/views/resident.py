@@ -56,8 +56,7 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
     household = resident_household(request)
     if household is None:
         return unavailable(request)
-    account = Account.objects.filter(household=household).only("balance").first()
-    balance = account.balance if account else 0
+    balance = Account.objects.balance_of(household)
     round_ = selectors.open_round(household.community_id)
     offers: list[Offer] = []
     last_closed = None
