@@ -280,6 +280,17 @@ class RoundItem(models.Model):
     def remaining(self) -> int:
         return self.stock - self.taken
 
+    def left_for_household(self, taken: int) -> int | None:
+        """How many more of this item a household that has taken `taken` of it this round
+        may take under the per-household limit; None when there is no limit."""
+        limit = self.per_household_limit
+        return None if limit is None else max(limit - taken, 0)
+
+    def allowance(self, taken: int) -> int:
+        """How many more such a household can take now: the stock left, within its limit."""
+        left = self.left_for_household(taken)
+        return self.remaining if left is None else min(self.remaining, left)
+
 
 class Redemption(models.Model):
     """One visit to the counter: the goods a household took and the points it paid, with a

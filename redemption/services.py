@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -32,6 +31,7 @@ from redemption.models import (
     Round,
     RoundItem,
 )
+from redemption.selectors import taken_by_household
 from residents.models import Community, Household
 from residents.transactions import retry_on_conflict
 
@@ -70,21 +70,6 @@ def _moment(on: datetime.date | None) -> datetime.datetime:
 
 def _date(day) -> str:
     return _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day}
-
-
-def taken_by_household(round_: Round, household: Household | int) -> dict[int, int]:
-    """How many of each round item the household has taken in the round (not cancelled)."""
-    household_id = household if isinstance(household, int) else household.pk
-    rows = (
-        RedemptionLine.objects.filter(
-            redemption__round=round_,
-            redemption__household_id=household_id,
-            redemption__cancelled_at__isnull=True,
-        )
-        .values("item_id")
-        .annotate(quantity=Sum("quantity"))
-    )
-    return {row["item_id"]: row["quantity"] for row in rows}
 
 
 def _clean_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
@@ -163,8 +148,8 @@ def redeem(
                 },
                 code="stock",
             )
-        limit = item.per_household_limit
-        if limit is not None and already.get(item_id, 0) + quantity > limit:
+        left = item.left_for_household(already.get(item_id, 0))
+        if left is not None and quantity > left:
             raise ValidationError(
                 _(
                     "%(item)s 每户本期限兑 %(limit)s %(unit)s，这户已兑 %(already)s %(unit)s，"
@@ -172,10 +157,10 @@ def redeem(
                 )
                 % {
                     "item": item.reward.name,
-                    "limit": limit,
+                    "limit": item.per_household_limit,
                     "unit": item.reward.unit,
                     "already": already.get(item_id, 0),
-                    "left": max(limit - already.get(item_id, 0), 0),
+                    "left": left,
                 },
                 code="limit",
             )

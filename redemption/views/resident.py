@@ -18,7 +18,6 @@ from points.passbook import private, resident_household, unavailable
 from redemption import selectors
 from redemption.models import Round, RoundItem
 from redemption.pictures import picture_response
-from redemption.services import taken_by_household
 
 HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
 
@@ -33,8 +32,7 @@ class Offer:
 
     @property
     def left_for_household(self) -> int | None:
-        limit = self.item.per_household_limit
-        return None if limit is None else max(limit - self.taken, 0)
+        return self.item.left_for_household(self.taken)
 
     @property
     def sold_out(self) -> bool:
@@ -61,7 +59,7 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
     offers: list[Offer] = []
     last_closed = None
     if round_ is not None:
-        taken = taken_by_household(round_, household)
+        taken = selectors.taken_by_household(round_, household)
         offers = [
             Offer(item=item, taken=taken.get(item.pk, 0), balance=balance)
             for item in selectors.round_items(round_)
