@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,9 +71,36 @@ class Reward(models.Model):
         return self.name
 
 
+# Which settled round is "the last": the one that ended last, the newest of a tie.
+ENDING_LAST_FIRST = ("-closes_on", "-pk")
+
+
 class RoundQuerySet(TenantQuerySet):
     def open(self) -> RoundQuerySet:
         return self.filter(status=Round.Status.OPEN)
+
+    def closed(self) -> RoundQuerySet:
+        return self.filter(status=Round.Status.CLOSED)
+
+    def last_closed(self) -> Round | None:
+        """The settled round that ended last (the newest of two that ended the same day)."""
+        return self.closed().order_by(*ENDING_LAST_FIRST).first()
+
+    def open_or_last_closed(self) -> Round | None:
+        """The open round, else the last closed one, in one query (the open round sorts
+        before every settled one)."""
+        return (
+            self.filter(status__in=[Round.Status.OPEN, Round.Status.CLOSED])
+            .alias(
+                open_first=Case(
+                    When(status=Round.Status.OPEN, then=Value(0)),
+                    default=Value(1),
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("open_first", *ENDING_LAST_FIRST)
+            .first()
+        )
 
 
 class Round(models.Model):

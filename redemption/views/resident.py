@@ -66,10 +66,9 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
         ]
     else:
         last_closed = (
-            Round.objects.filter(community_id=household.community_id, status=Round.Status.CLOSED)
-            .order_by("-closes_on", "-pk")
+            Round.objects.filter(community_id=household.community_id)
             .only("name", "closes_on")
-            .first()
+            .last_closed()
         )
     history = list(
         selectors.household_redemptions(household).order_by("-created_at", "-pk")[
