@@ -23,6 +23,10 @@ from points.models import LedgerEntry
 from residents.models import Community, Household, TenantQuerySet
 
 MAX_QUANTITY = 99  # of one item in one redemption; a shop counter, not a warehouse
+# What an open round may still change: when it ends, how much money, and the note; and of
+# its items, the stock and the limit (prices and costs are fixed once redeeming starts).
+OPEN_ROUND_FIELDS = ("closes_on", "budget_yuan", "note")
+OPEN_ITEM_FIELDS = ("stock", "per_household_limit")
 
 
 class Reward(models.Model):

@@ -18,7 +18,6 @@ from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.forms.rounds import RoundForm, suggested_round
 from redemption.models import Round, RoundItem
-from redemption.views.rounds import _save_edit
 from tests.factories import HouseholdFactory, StaffMembershipFactory, UserFactory
 from tests.redemption.factories import (
     RewardFactory,
@@ -409,7 +408,9 @@ def test_a_round_opened_while_its_draft_form_was_filled_in_is_not_edited_as_a_dr
     services.open_round(round_=draft, by=UserFactory())
 
     with pytest.raises(ValidationError, match="状态刚刚变了"):
-        _save_edit(form, draft)
+        services.update_round(
+            round_=draft, seen_status=form.status, changes=form.cleaned_data, by=UserFactory()
+        )
     draft.refresh_from_db()
     assert draft.name == "2027年第一季度"
 
