@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from redemption.models import Reward
 from redemption.pictures import PICTURE_EXTENSIONS, SNIFF_BYTES, picture_type
+from redemption.services import duplicate_name_message
 from residents import parsing
 from residents.models import Community
 from residents.phones import normalize_digits
@@ -140,11 +141,3 @@ class RewardForm(parsing.ModelForm):
     def _post_clean(self) -> None:
         self._validate_unique = False  # the name is checked per community in clean_name
         super()._post_clean()
-
-
-def duplicate_name_message(name: str, *, retired: bool = False) -> str:
-    if retired:
-        return _("目录里已有“%(name)s”（已停用），可以在目录中恢复使用它，或换一个名称。") % {
-            "name": name
-        }
-    return _("目录里已有“%(name)s”，请换一个名称，或修改原有的那一项。") % {"name": name}

@@ -1,8 +1,15 @@
 """Writes for redemption, one transaction each, run again on a deadlock or a serialization
 failure: running a round — opening, redeeming at the counter, cancelling, closing
-(`services.running`) — and preparing one, the round and its items (`services.preparing`).
-Callers use them as `redemption.services.<name>`."""
+(`services.running`) —, preparing one, the round and its items (`services.preparing`), and
+the reward catalogue (`services.catalogue`). Callers use them as
+`redemption.services.<name>`."""
 
+from redemption.services.catalogue import (
+    create_reward,
+    duplicate_name_message,
+    set_reward_active,
+    update_reward,
+)
 from redemption.services.preparing import (
     add_round_item,
     budget_below_spent_message,
@@ -23,13 +30,17 @@ __all__ = [
     "cancel",
     "close_round",
     "code_taken_message",
+    "create_reward",
     "create_round",
+    "duplicate_name_message",
     "item_twice_message",
     "open_round",
     "redeem",
     "remove_round_item",
     "round_closed_error",
+    "set_reward_active",
     "stock_below_taken_message",
+    "update_reward",
     "update_round",
     "update_round_item",
 ]
