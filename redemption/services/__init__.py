@@ -5,12 +5,14 @@ the reward catalogue (`services.catalogue`). Callers use them as
 `redemption.services.<name>`."""
 
 from redemption.services.catalogue import (
+    RewardValues,
     create_reward,
     duplicate_name_message,
     set_reward_active,
     update_reward,
 )
 from redemption.services.preparing import (
+    RoundValues,
     add_round_item,
     budget_below_spent_message,
     code_taken_message,
@@ -25,6 +27,8 @@ from redemption.services.preparing import (
 from redemption.services.running import cancel, close_round, open_round, redeem
 
 __all__ = [
+    "RewardValues",
+    "RoundValues",
     "add_round_item",
     "budget_below_spent_message",
     "cancel",

@@ -9,6 +9,7 @@ must still find its old picture), and a new one whose row was refused is deleted
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
@@ -31,6 +32,18 @@ if TYPE_CHECKING:
 Picture = UploadedFile | Literal[False] | FieldFile | None
 
 
+@dataclass(frozen=True)
+class RewardValues:
+    """Everything an admin sets on a reward."""
+
+    name: str
+    unit: str
+    point_price: int
+    cost_yuan: Decimal
+    note: str = ""
+    picture: Picture = None
+
+
 def duplicate_name_message(name: str, *, retired: bool = False) -> str:
     if retired:
         return _("目录里已有“%(name)s”（已停用），可以在目录中恢复使用它，或换一个名称。") % {
@@ -49,10 +62,12 @@ def _refuse_taken_name(community_id: int, name: str, *, exclude_pk: int | None =
         raise ValidationError({"name": message})
 
 
-def _set_picture(reward: Reward, picture: Picture) -> None:
-    if isinstance(picture, UploadedFile):
-        reward.picture = picture
-    elif picture is False:
+def _apply(reward: Reward, values: RewardValues) -> None:
+    reward.name, reward.unit, reward.note = values.name, values.unit, values.note
+    reward.point_price, reward.cost_yuan = values.point_price, values.cost_yuan
+    if isinstance(values.picture, UploadedFile):
+        reward.picture = values.picture
+    elif values.picture is False:
         reward.picture = ""
 
 
@@ -75,52 +90,23 @@ def _save(reward: Reward, *, old_picture: str = "") -> None:
 
 
 @retry_on_conflict
-def create_reward(
-    *,
-    community: Community,
-    name: str,
-    unit: str,
-    point_price: int,
-    cost_yuan: Decimal,
-    picture: Picture = None,
-    note: str = "",
-    by: User,
-) -> Reward:
+def create_reward(*, community: Community, values: RewardValues, by: User) -> Reward:
     """A new reward in the community's catalogue, in use. A name the catalogue already has
     (retired ones included) is refused on the name."""
-    _refuse_taken_name(community.pk, name)
-    reward = Reward(
-        community=community,
-        name=name,
-        unit=unit,
-        point_price=point_price,
-        cost_yuan=cost_yuan,
-        note=note,
-    )
-    _set_picture(reward, picture)
+    _refuse_taken_name(community.pk, values.name)
+    reward = Reward(community=community)
+    _apply(reward, values)
     _save(reward)
     return reward
 
 
 @retry_on_conflict
-def update_reward(
-    *,
-    reward: Reward,
-    name: str,
-    unit: str,
-    point_price: int,
-    cost_yuan: Decimal,
-    picture: Picture = None,
-    note: str = "",
-    by: User,
-) -> Reward:
+def update_reward(*, reward: Reward, values: RewardValues, by: User) -> Reward:
     """Change a reward. Rounds that already offer it keep the price and cost they copied."""
     locked = Reward.objects.select_for_update().get(pk=reward.pk)
     old_picture = locked.picture.name or ""
-    _refuse_taken_name(locked.community_id, name, exclude_pk=locked.pk)
-    locked.name, locked.unit, locked.note = name, unit, note
-    locked.point_price, locked.cost_yuan = point_price, cost_yuan
-    _set_picture(locked, picture)
+    _refuse_taken_name(locked.community_id, values.name, exclude_pk=locked.pk)
+    _apply(locked, values)
     _save(locked, old_picture=old_picture)
     return locked
 

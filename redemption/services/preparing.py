@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -84,35 +85,26 @@ def _save_round(round_: Round, **save_kwargs) -> None:
         raise ValidationError({"code": code_taken_message(round_.code)}) from exc
 
 
+@dataclass(frozen=True)
+class RoundValues:
+    """Everything an admin sets on a new round."""
+
+    name: str
+    code: str
+    opens_on: datetime.date
+    closes_on: datetime.date
+    budget_yuan: Decimal
+    balance_policy: str = Round.BalancePolicy.CARRY
+    balance_cap: int | None = None
+    note: str = ""
+
+
 @retry_on_conflict
-def create_round(
-    *,
-    community: Community,
-    name: str,
-    code: str,
-    opens_on: datetime.date,
-    closes_on: datetime.date,
-    budget_yuan: Decimal,
-    balance_policy: str = Round.BalancePolicy.CARRY,
-    balance_cap: int | None = None,
-    note: str = "",
-    by: User,
-) -> Round:
+def create_round(*, community: Community, values: RoundValues, by: User) -> Round:
     """A new round, as a draft: items are added and checked before it opens. A code the
     community already has (in any case) is refused on the code."""
-    _refuse_taken_code(community.pk, code)
-    round_ = Round(
-        community=community,
-        name=name,
-        code=code,
-        opens_on=opens_on,
-        closes_on=closes_on,
-        budget_yuan=budget_yuan,
-        balance_policy=balance_policy,
-        balance_cap=balance_cap,
-        note=note,
-        created_by=by,
-    )
+    _refuse_taken_code(community.pk, values.code)
+    round_ = Round(community=community, created_by=by, **asdict(values))
     _save_round(round_)
     return round_
 

@@ -80,7 +80,9 @@ def reward_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             reward = services.create_reward(
-                community=request.community, by=request.user, **form.cleaned_data
+                community=request.community,
+                values=services.RewardValues(**form.cleaned_data),
+                by=request.user,
             )
         except ValidationError as exc:  # a name taken a moment ago by another admin
             form.add_error(None, exc)
@@ -100,7 +102,9 @@ def reward_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RewardForm(request.POST, request.FILES, instance=reward, community=request.community)
     if form.is_valid():
         try:
-            saved = services.update_reward(reward=reward, by=request.user, **form.cleaned_data)
+            saved = services.update_reward(
+                reward=reward, values=services.RewardValues(**form.cleaned_data), by=request.user
+            )
         except ValidationError as exc:  # a name taken a moment ago by another admin
             form.add_error(None, exc)
         else:

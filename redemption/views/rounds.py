@@ -112,7 +112,9 @@ def round_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             round_ = services.create_round(
-                community=community, by=request.user, **form.cleaned_data
+                community=community,
+                values=services.RoundValues(**form.cleaned_data),
+                by=request.user,
             )
         except ValidationError as exc:
             _add_errors(form, exc)

@@ -40,7 +40,9 @@ def stored_files(media: Path) -> list[str]:
 
 def soap(community, admin, **overrides) -> Reward:
     values = {"name": "洗手液", "unit": "瓶", "point_price": 10, "cost_yuan": Decimal("8.50")}
-    return services.create_reward(community=community, by=admin, **{**values, **overrides})
+    return services.create_reward(
+        community=community, values=services.RewardValues(**{**values, **overrides}), by=admin
+    )
 
 
 def test_a_new_reward_is_in_use_with_its_picture_stored(community, admin, media):
@@ -75,11 +77,13 @@ def test_a_new_picture_replaces_the_old_one_once_the_change_is_committed(
     with django_capture_on_commit_callbacks(execute=True):
         changed = services.update_reward(
             reward=reward,
-            name="洗手液（大瓶）",
-            unit="瓶",
-            point_price=15,
-            cost_yuan=Decimal("12"),
-            picture=picture("new.jpg"),
+            values=services.RewardValues(
+                name="洗手液（大瓶）",
+                unit="瓶",
+                point_price=15,
+                cost_yuan=Decimal("12"),
+                picture=picture("new.jpg"),
+            ),
             by=admin,
         )
 

@@ -37,7 +37,9 @@ def new_round(community, admin, **overrides) -> Round:
         "balance_cap": 50,
         "note": "社区超市",
     }
-    return services.create_round(community=community, by=admin, **{**values, **overrides})
+    return services.create_round(
+        community=community, values=services.RoundValues(**{**values, **overrides}), by=admin
+    )
 
 
 def test_creating_a_round_stores_a_draft_made_by_the_admin(community, admin):
