@@ -116,7 +116,7 @@ class ApprovalResult:
 
 
 @retry_on_conflict
-def approve(*, community: Community, attendance_ids: Iterable[int], by) -> ApprovalResult:
+def approve(*, community: Community, attendance_ids: Iterable[int], by: User) -> ApprovalResult:
     """Approve pending attendance and post one earn entry for each record that earns points.
 
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
@@ -167,7 +167,7 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by) -> Appro
 
 @retry_on_conflict
 def reject(
-    *, community: Community, attendance_ids: Iterable[int], reason: str, by
+    *, community: Community, attendance_ids: Iterable[int], reason: str, by: User
 ) -> list[Attendance]:
     """Mark pending records as not approved; they never earn."""
     reason = reason.strip()
@@ -188,7 +188,7 @@ def reject(
 
 
 @retry_on_conflict
-def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | None:
+def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEntry | None:
     """Take back an approved record: a reversing entry for its points (nothing is deleted)
     and the record marked as not approved, with the reason."""
     reason = reason.strip()
@@ -239,7 +239,7 @@ def adjust(
     household: Household,
     amount: int,
     reason: str,
-    by,
+    by: User,
     member: Member | None = None,
     on: datetime.date | None = None,
 ) -> LedgerEntry:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -34,6 +35,9 @@ from redemption.models import (
 from redemption.selectors import taken_by_household
 from residents.models import Community, Household
 from residents.transactions import retry_on_conflict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _yuan(value: Decimal) -> str:
@@ -95,7 +99,7 @@ def redeem(
     household: Household,
     quantities: Mapping[int, int],
     submission_key: uuid.UUID,
-    by,
+    by: User,
     on: datetime.date | None = None,
     at: datetime.datetime | None = None,
 ) -> Redemption:
@@ -227,7 +231,7 @@ def redeem(
 
 
 @retry_on_conflict
-def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
+def cancel(*, redemption: Redemption, reason: str, by: User) -> Redemption:
     """Undo a redemption of the round still open: the goods back in stock, the money back in
     the budget, and a reversing entry giving the points back."""
     reason = reason.strip()
@@ -284,7 +288,7 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
 
 
 @retry_on_conflict
-def open_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
+def open_round(*, round_: Round, by: User, on: datetime.date | None = None) -> Round:
     """Start redeeming: a draft round with at least one item, not already past its end,
     while no other round of the community is open."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
@@ -345,7 +349,7 @@ SELECT count(*), COALESCE(-SUM(amount), 0) FROM posted
 """
 
 
-def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
+def _expire(round_: Round, *, by: User, on: datetime.date) -> Expiry:
     if round_.balance_policy == Round.BalancePolicy.CARRY:
         return Expiry(0, 0)
     if round_.balance_policy == Round.BalancePolicy.CLEAR:
@@ -375,7 +379,7 @@ def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
 
 
 @retry_on_conflict
-def close_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
+def close_round(*, round_: Round, by: User, on: datetime.date | None = None) -> Round:
     """Settle the round: no more redemptions, and the balance policy applied to every
     passbook of the community by explicit expiry entries (none when points carry over).
     Set-based: the same few statements for 100 households or 100,000."""
