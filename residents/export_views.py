@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from residents import parsing
-from residents.forms import HouseholdFilterForm
+from residents.forms.households import HouseholdFilterForm
 from residents.models import ExportRecord, Household, Member
 from residents.selectors import filter_households
 from residents.spreadsheets import (

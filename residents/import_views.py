@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import importing, spreadsheets
-from residents.forms_import import ConfirmImportForm, RosterUploadForm
+from residents.forms.imports import ConfirmImportForm, RosterUploadForm
 from residents.models import ImportUpload
 from residents.tenancy import REGISTER_ROLES, community_required, is_admin, scoped
 

@@ -44,7 +44,7 @@ from residents import spreadsheets
 
 # The address rules and the specialties splitting are the register form's own, so an
 # imported household is held to exactly what staff could have typed.
-from residents.forms import SpecialtiesField, _address_part
+from residents.forms.households import SpecialtiesField, address_part
 from residents.models import (
     BuildingGroup,
     Community,
@@ -1104,7 +1104,7 @@ class _Checker:
     def _address_part(self, raw: Any, suffixes: tuple[str, ...], key: str) -> str | None:
         # The lazy label is only turned into text if there is an error to show.
         label = COLUMN_BY_KEY[key].label
-        return _address_part(_text(raw), suffixes, label, required=False) or None
+        return address_part(_text(raw), suffixes, label, required=False) or None
 
     def clean_building(self, raw: Any) -> str | None:
         return self._address_part(raw, ("号楼", "号", "栋", "幢"), "building")

@@ -15,15 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing, services
-from residents.forms import (
-    BuildingGroupForm,
-    CompoundForm,
+from residents.forms.households import (
     HouseholdFilterForm,
     HouseholdForm,
-    HouseholdTypeForm,
     MemberFormSet,
     MoveOutForm,
 )
+from residents.forms.settings import BuildingGroupForm, CompoundForm, HouseholdTypeForm
 from residents.models import BuildingGroup, Compound, Household, HouseholdType
 from residents.selectors import filter_households
 from residents.tenancy import (
