@@ -46,6 +46,8 @@ from residents.models import ExportRecord
 XLSX = "xlsx"
 CSV = "csv"
 FORMATS = (XLSX, CSV)
+# The page that refuses a download asked for with conditions that make no sense.
+REFUSED = "residents/exports/export_refused.html"
 CONTENT_TYPES = {
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     CSV: "text/csv; charset=utf-8",
@@ -338,9 +340,6 @@ def spreadsheet_response(
     # Personal data: no copy in a shared proxy or the browser's cache.
     patch_cache_control(response, private=True, no_store=True)
     return response
-
-
-REFUSED = "residents/exports/export_refused.html"
 
 
 def chosen_format(request: HttpRequest) -> str | None:
