@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from residents.forms.named_items import NamedItemForm
 from residents.forms.settings import BuildingGroupForm, CompoundForm, HouseholdTypeForm
 from residents.models import BuildingGroup, Compound, Household, HouseholdType
 from residents.tenancy import Role, community_required, get_scoped_or_404, scoped
@@ -61,16 +61,11 @@ def community_settings(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, _blank_setting_forms(request))
 
 
-def _save_setting(request: HttpRequest, form, label: str) -> bool:
-    try:
-        with transaction.atomic():
-            item = form.save()
-    except IntegrityError:
-        # Another admin saved the same name a moment earlier.
-        form.add_error("name", _("本居民区已有同名记录，请换一个名称。"))
-        return False
-    messages.success(request, _("已保存%(label)s“%(name)s”。") % {"label": label, "name": item})
-    return True
+def _save_setting(request: HttpRequest, form: NamedItemForm, label: str) -> bool:
+    item = form.save_item()
+    if item is not None:
+        messages.success(request, _("已保存%(label)s“%(name)s”。") % {"label": label, "name": item})
+    return item is not None
 
 
 @require_POST
