@@ -14,8 +14,9 @@ that only want the result. No views here.
 The package follows the work: `reading` (the file into a table, within bounds, and its
 header), `cells` (one cell as what it means), `checking` (the rows of a table), `planning`
 (each household and what importing it does), `writing` (set-based), `steps` (the check and
-the import), `template` (the file to fill in), with `columns` (what the headers and words
-mean) and `results` (what all of it reports). What callers use is named here.
+the import), `template` (the file to fill in), `uploads` (the file kept between preview and
+confirmation), with `columns` (what the headers and words mean) and `results` (what all of
+it reports). What callers use is named here.
 """
 
 from residents.importing.columns import COLUMNS, TEMPLATE_HEADERS, Column
@@ -38,6 +39,7 @@ from residents.importing.results import (
 )
 from residents.importing.steps import check_roster, check_steps, import_roster, import_steps
 from residents.importing.template import template_csv, template_xlsx
+from residents.importing.uploads import discard_upload, keep_upload
 
 __all__ = [
     "BLANK_RUN_ROWS",
@@ -56,8 +58,10 @@ __all__ = [
     "check_roster",
     "check_size",
     "check_steps",
+    "discard_upload",
     "import_roster",
     "import_steps",
+    "keep_upload",
     "max_rows",
     "read_file",
     "template_csv",
