@@ -1,308 +1,317 @@
-"""The shape the code keeps (DESIGN.md, issue 16), read from the source with `ast`:
+"""The shape of the code (issue 16), read from the source: views orchestrate and services
+write; no private name crosses an app; no views module imports another; an app never names
+one above it (`residents ← volunteering ← points ← redemption`), in an import, a string or a
+template; no application module is over 700 lines (migrations and demo data aside).
 
-- views orchestrate, services write: no views module opens a transaction, locks rows or
-  saves, creates, deletes or bulk-updates anything itself;
-- no application module imports a private name (`_x`) from another app;
-- no views module imports from another views module (what two pages share lives in a
-  selector, a service or a small module of its own).
-
-Views modules are the modules of an app's `views/` package, its `views.py` and its
-`*_views.py`. Each rule has a test of its own detector on a deliberate violation, so a
-check that has gone blind fails too.
-"""
+Issue 16 is done in three parts. What the other parts have still to mend is excused below,
+offence by offence, and every excuse must still be needed: the list only shrinks."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import pytest
+from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[1]
-# `config` wires settings and URLs; it is held to the same rules as the four apps.
-PACKAGES = ("config", "residents", "volunteering", "points", "redemption")
+ROOT = Path(settings.BASE_DIR)
+# Lowest first: each app may use the ones before it, never one after it.
+LAYERS = ("residents", "volunteering", "points", "redemption")
+MAX_LINES = 700
 
-# Files still breaking a rule because another branch of issue 16 has not landed yet (its
-# engineer moves them); the lead empties these sets when merging. A listed file that keeps
-# the rule already fails `test_the_not_yet_lists_name_only_files_that_still_break_a_rule`.
-NOT_YET: dict[str, set[str]] = {
+# Calls that write, wherever they are made from; `.update(` only on a queryset (a dict's
+# update is not a write).
+WRITE_CALLS = frozenset(
+    {
+        "save",
+        "create",
+        "delete",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+        "select_for_update",
+    }
+)
+QUERYSET_CALLS = frozenset({"filter", "exclude", "all", "select_related", "only", "defer"})
+
+# Offences the other parts of issue 16 mend (one entry an offence: "path: what").
+EXCUSED = {
     "writes": {
-        # The named-item save and the import pages (branch s16residents).
-        "residents/views.py",
-        "residents/import_views.py",
-        "volunteering/views/catalogue.py",
+        # Writes out of redemption's views (branch s16writes).
+        "redemption/views/catalogue.py: delete",
+        "redemption/views/catalogue.py: atomic",
+        "redemption/views/catalogue.py: save",
+        "redemption/views/catalogue.py: update",
+        "redemption/views/rounds.py: atomic",
+        "redemption/views/rounds.py: create",
+        "redemption/views/rounds.py: delete",
+        "redemption/views/rounds.py: save",
+        "redemption/views/rounds.py: select_for_update",
     },
     "private imports": {
-        # _NamedItemForm becomes public (branch s16residents).
-        "volunteering/forms/catalogue.py",
+        # Named shared reads and writes (branch s16writes).
+        "redemption/services.py: points.services._entry",
+        "redemption/services.py: points.services._stored",
+        "redemption/demo.py: points.demo._user",
     },
-    "views importing views": set(),
+    "views importing views": {
+        # Reads and decorators that views share, out of the views (the other two parts;
+        # the last one the issue does not name).
+        "redemption/views/dashboard.py: volunteering.views.catalogue",
+        "redemption/views/resident.py: points.views.resident",
+        "redemption/views/resident.py: redemption.views.catalogue",
+    },
+    "names of apps above": {
+        # Registries (branch s16registries): the audited tables, the resident pages, the
+        # passbook's panels.
+        "residents/audit.py: points",
+        "residents/audit.py: redemption",
+        "points/middleware.py: redemption",
+        "templates/points/resident/passbook.html: redemption",
+        # Not in any part of issue 16 yet: where a login lands (the dashboard or the
+        # counter), and the household page's ledger, passbook and activity panels.
+        "residents/views/home.py: redemption",
+        "templates/residents/household_detail.html: points",
+        "templates/residents/household_detail.html: volunteering",
+    },
 }
 
 
-# What the source says ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Module:
+    path: str  # relative to the project, e.g. residents/views/households.py
+    name: str  # dotted, e.g. residents.views.households
+    app: str
+    source: str
+
+    @property
+    def is_views(self) -> bool:
+        return is_views(self.name)
+
+    @property
+    def tree(self) -> ast.Module:
+        return _parse(self.source)
 
 
-def application_modules() -> Iterator[Path]:
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if "migrations" not in path.parts:
-                yield path
+def is_views(dotted: str) -> bool:
+    """A views module: in a `views` package, or named `views` or `…_views`."""
+    return any(part == "views" or part.endswith("_views") for part in dotted.split("."))
 
 
-def relative(path: Path) -> str:
-    return path.relative_to(ROOT).as_posix()
+@cache
+def _parse(source: str) -> ast.Module:
+    return ast.parse(source)
 
 
-def dotted(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def is_views(name: str) -> bool:
-    """A views module's dotted name: `app.views`, `app.views.x` or `app.x_views`."""
-    parts = name.split(".")
-    return parts[0] in PACKAGES and any(
-        part == "views" or part.endswith("_views") for part in parts[1:]
-    )
-
-
-def views_modules() -> list[Path]:
-    return [path for path in application_modules() if is_views(dotted(path))]
-
-
-def is_module(name: str) -> bool:
-    """Whether a dotted name inside the project is a module or package (not a function,
-    class or constant defined in one)."""
-    path = ROOT.joinpath(*name.split("."))
-    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
-
-
-def is_private(name: str) -> bool:
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
-def imported_from(node: ast.ImportFrom, module: str) -> str:
-    """The absolute module an ImportFrom in `module` names (relative ones resolved)."""
-    if not node.level:
-        return node.module or ""
-    is_package = (ROOT.joinpath(*module.split(".")) / "__init__.py").is_file()
-    base = module.split(".")
-    base = base[: len(base) - node.level + (1 if is_package else 0)]
-    return ".".join([*base, *([node.module] if node.module else [])])
-
-
-def imports(tree: ast.AST, module: str) -> Iterator[tuple[int, str]]:
-    """Every (line, dotted name) the module imports: `import a.b` gives a.b, `from a
-    import b` gives a.b (a module or a name defined in a)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom):
-            source = imported_from(node, module)
-            for alias in node.names:
-                yield node.lineno, f"{source}.{alias.name}"
-
-
-# The detectors -------------------------------------------------------------------------------
-
-WRITE_METHODS = {
-    "save",
-    "create",
-    "delete",
-    "bulk_create",
-    "bulk_update",
-    "get_or_create",
-    "update_or_create",
-    "select_for_update",
-}
-
-
-def writes(source: str) -> list[str]:
-    """Transactions, row locks and writes in a module's code. `.update(...)` counts when
-    called with keywords only, as a queryset's is (`dict.update({...})` is not a write)."""
+@cache
+def modules() -> tuple[Module, ...]:
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute) and node.attr == "atomic":
-            found.append(f"line {node.lineno}: transaction.atomic")
-        elif isinstance(node, ast.Name) and node.id == "atomic":
-            found.append(f"line {node.lineno}: atomic")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            if method in WRITE_METHODS or (method == "update" and node.keywords and not node.args):
-                found.append(f"line {node.lineno}: .{method}(…)")
-    return found
-
-
-def app_of(name: str) -> str | None:
-    top = name.split(".")[0]
-    return top if top in PACKAGES else None
-
-
-def private_imports(source: str, module: str) -> list[str]:
-    """Private names of another app that the module imports, or reaches through a module
-    of that app it imported (`services._entry`)."""
-    own = app_of(module)
-    tree = ast.parse(source)
-    found = []
-    modules_of_others: set[str] = set()  # local names bound to another app's modules
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if app_of(alias.name) not in (None, own):
-                    if any(is_private(part) for part in alias.name.split(".")):
-                        found.append(f"line {node.lineno}: import {alias.name}")
-                    modules_of_others.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            source_module = imported_from(node, module)
-            if app_of(source_module) in (None, own):
+    for app in (*LAYERS, "config"):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" in relative.parts:
                 continue
+            name = ".".join(relative.with_suffix("").parts).removesuffix(".__init__")
+            found.append(Module(relative.as_posix(), name, app, path.read_text(encoding="utf-8")))
+    return tuple(found)
+
+
+def _imported(module: Module) -> Iterator[tuple[str, list[str]]]:
+    """(module imported from, names imported) for each import of the module."""
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module, [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
             for alias in node.names:
-                name = f"{source_module}.{alias.name}"
-                if any(is_private(part) for part in name.split(".")):
-                    found.append(f"line {node.lineno}: from {source_module} import {alias.name}")
-                if is_module(name):
-                    modules_of_others.add(alias.asname or alias.name)
+                yield alias.name, []
+
+
+def writes_in(source: str) -> set[str]:
+    """The kinds of write a piece of source makes: the write calls, `atomic`, and `.update(`
+    on a queryset."""
+    found = set()
+    for node in ast.walk(_parse(source)):
+        if isinstance(node, ast.Attribute | ast.Name) and "atomic" in (
+            getattr(node, "attr", None),
+            getattr(node, "id", None),
+        ):
+            found.add("atomic")
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method, receiver = node.func.attr, node.func.value
+        if method in WRITE_CALLS:
+            found.add(method)
+        elif method == "update" and (
+            (isinstance(receiver, ast.Attribute) and receiver.attr == "objects")
+            or (
+                isinstance(receiver, ast.Call)
+                and isinstance(receiver.func, ast.Attribute)
+                and receiver.func.attr in QUERYSET_CALLS
+            )
+        ):
+            found.add("update")
+    return found
+
+
+def _strings(tree: ast.Module) -> Iterator[str]:
+    """The string constants of a module, docstrings left out (they may explain the layers)."""
+    docstrings = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and is_private(node.attr):
-            root = node.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if isinstance(root, ast.Name) and root.id in modules_of_others:
-                found.append(f"line {node.lineno}: {root.id}….{node.attr}")
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(id(body[0].value))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
+            yield node.value
+
+
+@cache
+def tag_libraries() -> dict[str, str]:
+    """Template tag library → the app that defines it."""
+    return {
+        path.stem: app
+        for app in LAYERS
+        for path in (ROOT / app / "templatetags").glob("*.py")
+        if path.stem != "__init__"
+    }
+
+
+def apps_named_in_string(text: str, above: tuple[str, ...]) -> set[str]:
+    """The apps of `above` a string names: an import path, a URL name, a table name, or the
+    app's label itself."""
+    named = set()
+    for app in above:
+        if text == app or re.search(rf"(?<![\w/.-]){app}(?=[.:_][a-z])", text):
+            named.add(app)
+    return named
+
+
+def apps_named_in_template(text: str, above: tuple[str, ...]) -> set[str]:
+    """The apps of `above` a template names: by URL, by template path or by tag library."""
+    named = set()
+    for app in above:
+        if re.search(rf"""{{%\s*(url|include|extends)\s+['"]{app}[:/]""", text):
+            named.add(app)
+    for load in re.findall(r"{%\s*load\s+([\w\s]+?)\s*%}", text):
+        for library in load.split():
+            if tag_libraries().get(library) in above:
+                named.add(tag_libraries()[library])
+    return named
+
+
+def offences() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {key: set() for key in EXCUSED}
+    found["long modules"] = set()
+    for module in modules():
+        if module.is_views:
+            found["writes"] |= {f"{module.path}: {kind}" for kind in writes_in(module.source)}
+        above = LAYERS[LAYERS.index(module.app) + 1 :] if module.app in LAYERS else ()
+        for imported, names in _imported(module):
+            app = imported.split(".")[0]
+            if app in LAYERS and app != module.app:
+                found["private imports"] |= {
+                    f"{module.path}: {imported}.{name}" for name in names if name.startswith("_")
+                }
+            if module.is_views and app in LAYERS and is_views(imported):
+                found["views importing views"].add(f"{module.path}: {imported}")
+            if app in above:
+                found["names of apps above"].add(f"{module.path}: {app}")
+        for text in _strings(module.tree):
+            found["names of apps above"] |= {
+                f"{module.path}: {app}" for app in apps_named_in_string(text, above)
+            }
+        lines = module.source.count("\n")
+        if lines > MAX_LINES and not module.name.endswith("demo_data"):
+            found["long modules"].add(f"{module.path}: {lines} lines")
+    for app in LAYERS:
+        above = LAYERS[LAYERS.index(app) + 1 :]
+        for path in sorted((ROOT / "templates" / app).rglob("*.html")):
+            named = apps_named_in_template(path.read_text(encoding="utf-8"), above)
+            relative = path.relative_to(ROOT).as_posix()
+            found["names of apps above"] |= {f"{relative}: {other}" for other in named}
     return found
 
 
-def views_imports(source: str, module: str) -> list[str]:
-    """The views modules the module imports, or imports names from."""
-    found = []
-    for line, name in imports(ast.parse(source), module):
-        target = name if is_module(name) else name.rsplit(".", 1)[0]
-        if is_views(target):
-            found.append(f"line {line}: {name}")
-    return found
+def _unexcused(kind: str) -> list[str]:
+    return sorted(offences()[kind] - EXCUSED.get(kind, set()))
 
 
-# The detectors see a deliberate violation --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "with transaction.atomic():\n    pass",
-        "@transaction.atomic\ndef f(): pass",
-        "from django.db.transaction import atomic\n@atomic\ndef f(): pass",
-        "Round.objects.select_for_update().get(pk=1)",
-        "form.save()",
-        "item.save(update_fields=['stock'])",
-        "RoundItem.objects.create(stock=1)",
-        "RoundItem.objects.filter(pk=1).delete()",
-        "Reward.objects.filter(pk=1).update(is_active=False)",
-        "Reward.objects.bulk_create(rows)",
-        "Team.objects.get_or_create(name='x')",
-    ],
-)
-def test_the_write_detector_sees_each_way_a_view_could_write(source):
-    assert writes(source)
-
-
-def test_the_write_detector_leaves_reads_and_dictionaries_alone():
-    source = (
-        "context.update({'form': form})\nrows = Round.objects.filter(status='open').first()\n"
-        "response['Cache-Control'] = 'no-store'\nform.add_error(None, exc)\n"
+def test_no_views_module_writes():
+    assert not _unexcused("writes"), (
+        "Views orchestrate; a service writes (keyword-only, one transaction, under "
+        "residents.transactions.retry_on_conflict)"
     )
-    assert writes(source) == []
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "from points.services import _entry",
-        "from points.services import lock_accounts, _stored as stored",
-        "from points import services\nservices._entry(account, 1)",
-        "import points.services\npoints.services._entry(account, 1)",
-        "from points._ledger import post",
-    ],
-)
-def test_the_private_import_detector_sees_another_apps_private_name(source):
-    assert private_imports(source, "redemption.services.running")
+def test_no_module_imports_a_private_name_from_another_app():
+    assert not _unexcused("private imports"), "Give the name a public home, or a named read"
 
 
-def test_the_private_import_detector_allows_own_app_public_names_and_django_attributes():
-    source = (
-        "from redemption.services.running import _date\n"  # the same app
-        "from points.services import post_entry\n"
-        "from points.models import Account\nAccount._meta.get_field('balance')\n"
-        "from django.db import connection\nconnection._savepoint_allowed()\n"
+def test_no_views_module_imports_another_views_module():
+    assert not _unexcused("views importing views"), (
+        "Share a read through a selector or queryset, a decorator through a non-view module"
     )
-    assert private_imports(source, "redemption.services.preparing") == []
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "from points.views.resident import private",
-        "from volunteering.views import catalogue",
-        "from residents.export_views import refused",
-        "import redemption.views.catalogue",
-        "from ..views.catalogue import picture_response",
-    ],
-)
-def test_the_views_import_detector_sees_a_view_importing_views(source):
-    assert views_imports(source, "redemption.views.resident")
-
-
-def test_the_views_import_detector_allows_selectors_services_and_django_views():
-    source = (
-        "from volunteering.selectors import claim_rates\n"
-        "from points.passbook import private\n"
-        "from django.contrib.auth.views import redirect_to_login\n"
-        "from django.views.decorators.http import require_GET\n"
+def test_no_app_names_an_app_above_it():
+    assert not _unexcused("names of apps above"), (
+        "The lower app offers a registry; the higher one registers in AppConfig.ready()"
     )
-    assert views_imports(source, "redemption.views.resident") == []
 
 
-# The rules, over every application module ------------------------------------------------------
+def test_no_application_module_is_over_700_lines():
+    assert not _unexcused("long modules"), "Split it along its own seams"
 
 
-def offenders(rule: str) -> dict[str, list[str]]:
-    found = {}
-    for path in application_modules():
-        source, module = path.read_text(encoding="utf-8"), dotted(path)
-        if rule == "writes":
-            hits = writes(source) if is_views(module) else []
-        elif rule == "private imports":
-            hits = private_imports(source, module)
-        else:
-            hits = views_imports(source, module) if is_views(module) else []
-        if hits:
-            found[relative(path)] = hits
-    return found
+def test_every_excused_offence_still_offends():
+    # Once a part of issue 16 has mended an offence, its excuse goes.
+    found = offences()
+    assert {kind: sorted(excused - found[kind]) for kind, excused in EXCUSED.items()} == {
+        kind: [] for kind in EXCUSED
+    }
 
 
-def test_the_views_modules_are_found():
-    found = {relative(path) for path in views_modules()}
-    assert {"redemption/views/rounds.py", "points/views/ledger.py"} <= found
-    assert "volunteering/views/catalogue.py" in found
-    assert "redemption/services/preparing.py" not in found
+def test_the_write_finder_tells_writes_from_reads():
+    writes = """
+with transaction.atomic():
+    Reward.objects.filter(pk=1).update(is_active=False)
+    Round.objects.select_for_update().get(pk=1)
+    form.save()
+    RoundItem.objects.create(name="x")
+    default_storage.delete(name)
+"""
+    assert writes_in(writes) == {
+        "atomic",
+        "update",
+        "select_for_update",
+        "save",
+        "create",
+        "delete",
+    }
+    reads = "context.update({'a': 1})\nquery.update(page=2)\nRound.objects.filter(pk=1).get()\n"
+    assert writes_in(reads) == set()
 
 
-@pytest.mark.parametrize("rule", list(NOT_YET))
-def test_no_module_breaks_the_rule(rule):
-    broken = {path: hits for path, hits in offenders(rule).items() if path not in NOT_YET[rule]}
-    advice = {
-        "writes": "move the write into a service (keyword-only, by=, one transaction, "
-        "@retry_on_conflict) and call it from the view",
-        "private imports": "give the other app a public, documented name for it",
-        "views importing views": "move what the pages share into a selector, a service "
-        "or a small module of its own",
-    }[rule]
-    assert broken == {}, f"{rule}: {advice}. {broken}"
-
-
-def test_the_not_yet_lists_name_only_files_that_still_break_a_rule():
-    for rule, paths in NOT_YET.items():
-        kept = paths - offenders(rule).keys()
-        assert not kept, f"{sorted(kept)} keep the rule '{rule}' now: take them off NOT_YET"
+def test_the_name_finders_see_urls_tables_imports_and_tag_libraries():
+    above = ("points", "redemption")
+    assert apps_named_in_string("redemption:counter", above) == {"redemption"}
+    assert apps_named_in_string("points_pointrule", above) == {"points"}
+    assert apps_named_in_string("redemption.demo", above) == {"redemption"}
+    assert apps_named_in_string("points", above) == {"points"}
+    assert apps_named_in_string("积分 points, 2 points. ", above) == set()
+    assert apps_named_in_string("templates/points/x.html", above) == set()
+    template = "{% load i18n redemption_tags %}<a href=\"{% url 'points:ledger' %}\">"
+    assert apps_named_in_template(template, above) == {"points", "redemption"}
+    assert apps_named_in_template("{% include 'redemption/includes/_card.html' %}", above) == {
+        "redemption"
+    }
+    assert apps_named_in_template("{% load i18n static %}<p>points</p>", above) == set()
