@@ -115,8 +115,9 @@ PLANS = {
 }
 
 
-def _user(community: Community, username: str) -> AbstractBaseUser | None:
-    """The named demo user if it works here, else the community's first staff user."""
+def demo_user(community: Community, username: str) -> AbstractBaseUser | None:
+    """The named demo user if it works here, else the community's first staff user (None
+    when the community has no staff yet). Later apps' demos post as these users too."""
     user = (
         get_user_model()
         .objects.filter(username=username, memberships__community=community, is_active=True)
@@ -287,8 +288,8 @@ def seed_community(plan: PointsPlan, community: Community) -> str:
     """One community's rules and postings; returns its summary line."""
     if PointRule.objects.filter(community=community).exists():
         return f"{community.name}：已有积分数据，未改动"
-    admin = _user(community, plan.admin_username)
-    staff = _user(community, plan.staff_username)
+    admin = demo_user(community, plan.admin_username)
+    staff = demo_user(community, plan.staff_username)
     if admin is None or staff is None:
         return f"{community.name}：还没有工作人员账号，暂不生成积分数据"
     seeder = _Seeder(
@@ -325,7 +326,7 @@ def _sample_passbook_link(community: Community) -> str | None:
     digest = token_hash(DEMO_TOKEN)
     active = PassbookToken.objects.filter(household=household, revoked_at__isnull=True).first()
     if active is None and not PassbookToken.objects.filter(token_hash=digest).exists():
-        user = _user(community, "sx_staff")
+        user = demo_user(community, "sx_staff")
         if user is None:
             return None
         active = PassbookToken.objects.create(

@@ -125,6 +125,13 @@ class PointRule(models.Model):
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
+class AccountQuerySet(TenantQuerySet):
+    def balance_of(self, household: Household | int) -> int:
+        """The household's balance; 0 while no entry has opened its account. One query."""
+        balance = self.filter(household=household).values_list("balance", flat=True).first()
+        return balance or 0
+
+
 class Account(models.Model):
     """A household's passbook: the stored balance, changed only with a ledger entry."""
 
@@ -135,7 +142,7 @@ class Account(models.Model):
     balance = models.IntegerField(_("积分余额"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("存折账户")

@@ -3,6 +3,10 @@
 The paper passbook carries a link with a long random token. Opening it checks the token's
 hash, starts a short resident session scoped to that one household, and redirects to a
 URL without the token. Wrong tokens are counted per address and throttled.
+
+Every page a resident session opens (the passbook here, the rewards page of redemption)
+finds its household with `resident_household`, answers `unavailable` without one, and is
+`private`.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from points.models import PassbookAccessFailure, PassbookToken
@@ -101,9 +107,41 @@ def resident_household_id(request: HttpRequest) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def resident_household(request: HttpRequest) -> Household | None:
+    """The household of the resident session, if it is still in residence; else None."""
+    household_id = resident_household_id(request)
+    if not household_id:
+        return None
+    return (
+        Household.objects.select_related("community", "compound")
+        .filter(pk=household_id, status=Household.Status.ACTIVE)
+        .first()
+    )
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """What a resident page answers without a resident session (or after it ended)."""
+    end_stale_resident_session(request)
+    return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
+
+
 def end_stale_resident_session(request: HttpRequest) -> None:
     """Forget a resident session whose household can no longer be shown. A signed-in staff
     member who opens a resident page keeps their login (a link or an image must not be
     able to log staff out)."""
     if not request.user.is_authenticated:
         request.session.flush()
+
+
+def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For every page a resident session opens: no caching anywhere, and no Referer leaving
+    the page (the link may hold a token)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper

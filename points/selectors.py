@@ -296,10 +296,9 @@ def passbook_view(
     if before is not None:
         page = page.filter(pk__lt=before)
     rows = list(page.select_related("member", "activity").order_by("-pk")[: PASSBOOK_PAGE_SIZE + 1])
-    account = Account.objects.filter(household=household).only("balance").first()
     return PassbookView(
         household=household,
-        balance=account.balance if account else 0,
+        balance=Account.objects.balance_of(household),
         quarter_points=totals["quarter"],
         year_points=totals["year"],
         member_points=[

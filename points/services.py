@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,10 +23,14 @@ from residents.models import Community, Household, Member
 from residents.transactions import retry_on_conflict
 from volunteering.models import Attendance
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _stored(text, **params) -> str:
-    """Text kept in the database is written in the site's language (zh-Hans), so a
-    passbook reads the same whoever posted to it; at most 200 characters."""
+
+def stored_text(text, **params) -> str:
+    """`text % params` as kept in the database: in the site's language (zh-Hans), so a
+    passbook reads the same whoever posted to it; at most 200 characters. For the reason
+    and the working of an entry given to `post_entry`."""
     with translation.override(settings.LANGUAGE_CODE):
         return (str(text) % params)[:200]
 
@@ -52,7 +57,8 @@ def lock_accounts(households: Iterable[Household | int]) -> dict[int, Account]:
 
 
 def _entry(account: Account, amount: int, **fields) -> LedgerEntry:
-    """A new entry moving `account` by `amount` (the caller holds the account's lock)."""
+    """A new, unsaved entry moving `account` by `amount` (the caller holds the account's
+    lock); refused when the balance would go below zero."""
     if account.balance + amount < 0:
         raise ValidationError(
             _("存折 %(number)s 的余额（%(balance)s 分）不够扣减 %(amount)s 分。")
@@ -73,6 +79,32 @@ def _entry(account: Account, amount: int, **fields) -> LedgerEntry:
     )
 
 
+def post_entry(
+    *,
+    account: Account,
+    amount: int,
+    kind: str,
+    occurred_on: datetime.date,
+    by: User,
+    **fields,
+) -> LedgerEntry:
+    """Post one ledger entry moving `account` by `amount` (signed whole points) and return
+    it, saved. This is how another app's service spends or gives back points.
+
+    Call it inside your service's transaction, with the account locked by `lock_accounts`
+    (and `account.household` set, which the refusal names). A debit the balance cannot
+    cover raises ValidationError (code "insufficient") and writes nothing. The ledger's
+    trigger moves the stored balance. `fields` are the entry's other columns (`reason`
+    and `calculation` written with `stored_text`, `reverses_id`, `member`, ...).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the account's lock would already be gone.
+        raise RuntimeError("post_entry runs inside the calling service's transaction")
+    entry = _entry(account, amount, kind=kind, occurred_on=occurred_on, created_by=by, **fields)
+    entry.save()
+    return entry
+
+
 @dataclass
 class ApprovalResult:
     approved: list[Attendance] = field(default_factory=list)
@@ -84,7 +116,7 @@ class ApprovalResult:
 
 
 @retry_on_conflict
-def approve(*, community: Community, attendance_ids: Iterable[int], by) -> ApprovalResult:
+def approve(*, community: Community, attendance_ids: Iterable[int], by: User) -> ApprovalResult:
     """Approve pending attendance and post one earn entry for each record that earns points.
 
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
@@ -135,7 +167,7 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by) -> Appro
 
 @retry_on_conflict
 def reject(
-    *, community: Community, attendance_ids: Iterable[int], reason: str, by
+    *, community: Community, attendance_ids: Iterable[int], reason: str, by: User
 ) -> list[Attendance]:
     """Mark pending records as not approved; they never earn."""
     reason = reason.strip()
@@ -156,7 +188,7 @@ def reject(
 
 
 @retry_on_conflict
-def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | None:
+def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEntry | None:
     """Take back an approved record: a reversing entry for its points (nothing is deleted)
     and the record marked as not approved, with the reason."""
     reason = reason.strip()
@@ -184,7 +216,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | N
             rule_id=earned.rule_id,
             stream=earned.stream,
             occurred_on=earned.occurred_on,
-            reason=_stored(_lazy("撤销审核：%(reason)s"), reason=reason),
+            reason=stored_text(_lazy("撤销审核：%(reason)s"), reason=reason),
             created_by=by,
         )
         try:
@@ -194,7 +226,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by) -> LedgerEntry | N
             raise ValidationError(_("这条记录已经撤销过了。"), code="reversed") from exc
     Attendance.objects.filter(pk=locked.pk).update(
         status=Attendance.Status.REJECTED,
-        rejection_reason=_stored(_lazy("撤销：%(reason)s"), reason=reason),
+        rejection_reason=stored_text(_lazy("撤销：%(reason)s"), reason=reason),
         reviewed_by=by,
         reviewed_at=timezone.now(),
     )
@@ -207,7 +239,7 @@ def adjust(
     household: Household,
     amount: int,
     reason: str,
-    by,
+    by: User,
     member: Member | None = None,
     on: datetime.date | None = None,
 ) -> LedgerEntry:
@@ -221,14 +253,12 @@ def adjust(
         raise ValidationError({"member": _("所选居民不在该户。")})
     account = lock_accounts([household])[household.pk]
     account.household = household
-    entry = _entry(
-        account,
-        amount,
+    return post_entry(
+        account=account,
+        amount=amount,
         kind=LedgerEntry.Kind.ADJUST,
         member=member,
         reason=reason[:200],
         occurred_on=on or timezone.localdate(),
-        created_by=by,
+        by=by,
     )
-    entry.save()
-    return entry

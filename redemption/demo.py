@@ -35,7 +35,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from points.demo import _user
+from points.demo import demo_user
 from points.models import Account, LedgerEntry
 from redemption import services
 from redemption.models import Redemption, Reward, Round, RoundItem
@@ -415,8 +415,8 @@ def seed_community(plan: RedemptionPlan, community: Community) -> str:
         or Round.objects.filter(community=community).exists()
     ):
         return f"{community.name}：已有兑换数据，未改动"
-    admin = _user(community, plan.admin_username)
-    counter = _user(community, plan.counter_username)
+    admin = demo_user(community, plan.admin_username)
+    counter = demo_user(community, plan.counter_username)
     if admin is None or counter is None:
         return f"{community.name}：还没有工作人员账号，暂不生成兑换数据"
     _Seeder(

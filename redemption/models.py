@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,10 @@ from points.models import LedgerEntry
 from residents.models import Community, Household, TenantQuerySet
 
 MAX_QUANTITY = 99  # of one item in one redemption; a shop counter, not a warehouse
+# What an open round may still change: when it ends, how much money, and the note; and of
+# its items, the stock and the limit (prices and costs are fixed once redeeming starts).
+OPEN_ROUND_FIELDS = ("closes_on", "budget_yuan", "note")
+OPEN_ITEM_FIELDS = ("stock", "per_household_limit")
 
 
 class Reward(models.Model):
@@ -71,9 +75,36 @@ class Reward(models.Model):
         return self.name
 
 
+# Which settled round is "the last": the one that ended last, the newest of a tie.
+ENDING_LAST_FIRST = ("-closes_on", "-pk")
+
+
 class RoundQuerySet(TenantQuerySet):
     def open(self) -> RoundQuerySet:
         return self.filter(status=Round.Status.OPEN)
+
+    def closed(self) -> RoundQuerySet:
+        return self.filter(status=Round.Status.CLOSED)
+
+    def last_closed(self) -> Round | None:
+        """The settled round that ended last (the newest of two that ended the same day)."""
+        return self.closed().order_by(*ENDING_LAST_FIRST).first()
+
+    def open_or_last_closed(self) -> Round | None:
+        """The open round, else the last closed one, in one query (the open round sorts
+        before every settled one)."""
+        return (
+            self.filter(status__in=[Round.Status.OPEN, Round.Status.CLOSED])
+            .alias(
+                open_first=Case(
+                    When(status=Round.Status.OPEN, then=Value(0)),
+                    default=Value(1),
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("open_first", *ENDING_LAST_FIRST)
+            .first()
+        )
 
 
 class Round(models.Model):
@@ -279,6 +310,17 @@ class RoundItem(models.Model):
     @property
     def remaining(self) -> int:
         return self.stock - self.taken
+
+    def left_for_household(self, taken: int) -> int | None:
+        """How many more of this item a household that has taken `taken` of it this round
+        may take under the per-household limit; None when there is no limit."""
+        limit = self.per_household_limit
+        return None if limit is None else max(limit - taken, 0)
+
+    def allowance(self, taken: int) -> int:
+        """How many more such a household can take now: the stock left, within its limit."""
+        left = self.left_for_household(taken)
+        return self.remaining if left is None else min(self.remaining, left)
 
 
 class Redemption(models.Model):

@@ -4,7 +4,7 @@ redemption."""
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Count
 
 from points.panels import PassbookPanel
 from redemption.models import Round
@@ -16,20 +16,9 @@ def round_card(household: Household) -> dict:
     happens to points at closing), else the last settled round's name, else nothing.
     One query: the open round sorts before every settled one."""
     shown = (
-        Round.objects.filter(
-            community_id=household.community_id,
-            status__in=[Round.Status.OPEN, Round.Status.CLOSED],
-        )
-        .annotate(
-            item_count=Count("items"),
-            open_first=Case(
-                When(status=Round.Status.OPEN, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
-        .order_by("open_first", "-closes_on", "-pk")
-        .first()
+        Round.objects.filter(community_id=household.community_id)
+        .annotate(item_count=Count("items"))
+        .open_or_last_closed()
     )
     is_open = shown is not None and shown.status == Round.Status.OPEN
     return {

@@ -32,6 +32,21 @@ def round_items(round_: Round) -> QuerySet[RoundItem]:
     return round_.items.select_related("reward").order_by("point_price", "pk")
 
 
+def taken_by_household(round_: Round, household: Household | int) -> dict[int, int]:
+    """How many of each round item the household has taken in the round (not cancelled)."""
+    household_id = household if isinstance(household, int) else household.pk
+    rows = (
+        RedemptionLine.objects.filter(
+            redemption__round=round_,
+            redemption__household_id=household_id,
+            redemption__cancelled_at__isnull=True,
+        )
+        .values("item_id")
+        .annotate(quantity=Sum("quantity"))
+    )
+    return {row["item_id"]: row["quantity"] for row in rows}
+
+
 def household_redemptions(
     household: Household, *, round_: Round | None = None
 ) -> QuerySet[Redemption]:

@@ -16,11 +16,13 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
 
+from residents import demo_data
 from residents.models import (
     BuildingGroup,
     Community,
@@ -35,13 +37,7 @@ from residents.services import create_community, next_passbook_numbers
 DEMO_SEED = 20261121
 DEMO_PASSWORD = "demo-2026"
 DEFAULT_HOUSEHOLDS = 1530
-# Ages and dates are drawn against fixed dates, so the data does not drift from year to year.
-REFERENCE_YEAR = 2026
-MOVED_OUT_BETWEEN = (datetime.date(2023, 1, 1), datetime.date(2026, 10, 31))
-# 山鑫阳光城: about 700 party members among 1,530 households; 70% of 楼组长 are party members.
-PARTY_MEMBERS_PER_HOUSEHOLD = 700 / 1530
-PARTY_LEADER_SHARE = 0.7
-MOVED_OUT_SHARE = 0.02
+REFERENCE_YEAR = demo_data.REFERENCE_YEAR
 
 MALE = Member.Gender.MALE
 FEMALE = Member.Gender.FEMALE
@@ -81,55 +77,14 @@ class CommunityPlan:
     first_head: str = ""  # name of the head of the first household (SX-00001)
 
 
-SHANXIN = CommunityPlan(
-    name="山鑫阳光城居民区",
-    slug="shanxin",
-    subdistrict="石化街道",
-    passbook_prefix="SX",
-    compounds=(
-        CompoundPlan("山鑫阳光城一期", floors=6, units=2, doors=2, weight=0.35),
-        CompoundPlan("山鑫阳光城二期", floors=6, doors=4, weight=0.35),
-        CompoundPlan("山鑫阳光城三期", floors=18, doors=3, weight=0.30),
-    ),
-    landline_prefix="579",
-    employers=(
-        ("上海石化股份有限公司", ("工程师", "技术员", "班组长", "安全主管", "车间主任")),
-        ("金山区人民医院", ("医生", "护士", "药剂师")),
-        ("金山区第一实验小学", ("教师", "教导主任")),
-        ("中国银行金山支行", ("客户经理", "柜员", "经理")),
-        ("区税务局", ("科员", "科长")),
-        ("石化街道办事处", ("科员", "社区干部")),
-        ("金山区市场监督管理局", ("科员", "执法队员")),
-        ("国网上海金山供电公司", ("工程师", "电工")),
-        ("金山区疾病预防控制中心", ("医师", "科员")),
-        ("上海市金山中学", ("教师",)),
-        ("金山区公安分局", ("民警",)),
-    ),
-    seed=DEMO_SEED,
-    households_per_group=40,
-    max_building_groups=35,
-    first_head="郑兴友",
-)
+def _community_plan(table: Mapping[str, Any], *, seed: int) -> CommunityPlan:
+    compounds = tuple(CompoundPlan(*row) for row in table["compounds"])
+    return CommunityPlan(**{**table, "compounds": compounds}, seed=seed)
 
-QIHE3 = CommunityPlan(
-    name="齐河第三居民区",
-    slug="qihe3",
-    subdistrict="潍坊新村街道",
-    passbook_prefix="QH",
-    compounds=(CompoundPlan("齐河新村", floors=6, doors=3),),
-    landline_prefix="588",
-    employers=(
-        ("上海市东方医院", ("医生", "护士")),
-        ("浦东新区潍坊新村街道办事处", ("科员",)),
-        ("交通银行浦东分行", ("客户经理", "经理")),
-        ("浦东新区税务局", ("科员", "科长")),
-        ("上海市建平中学", ("教师",)),
-    ),
-    seed=DEMO_SEED + 1,
-    households_per_group=15,
-    max_building_groups=4,
-)
-QIHE3_HOUSEHOLDS = 60
+
+SHANXIN = _community_plan(demo_data.SHANXIN, seed=DEMO_SEED)
+QIHE3 = _community_plan(demo_data.QIHE3, seed=DEMO_SEED + 1)
+QIHE3_HOUSEHOLDS = demo_data.QIHE3_HOUSEHOLDS
 
 
 @dataclass(frozen=True)
@@ -141,13 +96,9 @@ class DemoUser:
     superuser: bool = False
 
 
-DEMO_USERS = (
-    DemoUser("sx_admin", "周红梅", SHANXIN.slug, StaffMembership.Role.ADMIN),
-    DemoUser("sx_staff", "陈丽华", SHANXIN.slug, StaffMembership.Role.STAFF),
-    DemoUser("sx_counter", "顾美娟", SHANXIN.slug, StaffMembership.Role.COUNTER),
-    DemoUser("qh_admin", "黄建平", QIHE3.slug, StaffMembership.Role.ADMIN),
-    DemoUser("qh_staff", "沈佳", QIHE3.slug, StaffMembership.Role.STAFF),
-    DemoUser("root", "系统管理员", superuser=True),
+DEMO_USERS = tuple(
+    DemoUser(username, full_name, slug, StaffMembership.Role(role) if role else "", not slug)
+    for username, full_name, slug, role in demo_data.DEMO_USERS
 )
 
 
@@ -195,63 +146,6 @@ class CommunityDraft:
     households: list[HouseholdDraft]
 
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶"
-    "程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾"
-    "毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-# Given names by the era people were born in: (male, female); single characters are common too.
-_ELDER_NAMES = (
-    _words(
-        "建国 国华 志强 建华 国强 永康 金宝 德明 福根 根宝 文华 振华 明德 海林 荣生 伟民 卫东"
-        " 国庆 家兴 长林 宝林 洪根 秋生 福林 仁华 建平 跃进 忠良 正华 强 军 华 平 明 斌 林 刚 荣 忠"
-    ),
-    _words(
-        "秀英 桂兰 淑珍 玉兰 凤英 美华 秀珍 桂英 玉珍 金妹 彩娣 丽华 月娥 雪芳 惠芬 美娟 红梅"
-        " 菊芳 秀兰 凤仙 招娣 小妹 引娣 美英 素珍 桂芳 玉梅 根娣 英 芳 萍 琴 珍 敏 霞 兰 娟 梅"
-    ),
-)
-_MIDDLE_NAMES = (
-    _words(
-        "建军 海涛 志刚 晓东 建峰 国伟 立新 卫国 文斌 振宇 永明 俊峰 晓明 海波 剑锋 伟 磊 勇 军"
-        " 涛 斌 杰 俊 剑 宏 峰 鹏 超 彬 亮"
-    ),
-    _words(
-        "晓燕 丽娟 海燕 雪梅 晓红 春燕 丽萍 美玲 晓琳 慧敏 秀丽 艳华 文静 丽 静 燕 娟 艳 敏 洁"
-        " 婷 丹 佳 颖 琳 蕾 瑾 雯"
-    ),
-)
-_YOUNG_NAMES = (
-    _words("浩然 子轩 宇航 俊杰 梓豪 一鸣 浩宇 天佑 博文 子豪 宇轩 思远 嘉诚 晨 昊 睿 哲 轩 宇"),
-    _words(
-        "欣怡 子涵 雨桐 诗涵 梓涵 思琪 佳怡 一诺 可馨 雨欣 梦琪 语嫣 欣妍 若曦 悦 萱 琪 彤 璐 瑶"
-    ),
-)
-MOBILE_PREFIXES = _words(
-    "133 135 136 137 138 139 150 151 152 153 158 159 177 180 181 186 187 188 189 199"
-)
-ELDER_SPECIALTIES = _words("太极拳 编织 书法 唱歌 跳舞 量血压 理发 烹饪 维修家电")
-ADULT_SPECIALTIES = _words(
-    "电脑 摄影 烹饪 维修家电 法律咨询 心理疏导 英语 唱歌 跳舞 量血压 理发 书法"
-)
-HOUSEHOLD_KINDS = {
-    # kind: share of households (the register is elderly-heavy)
-    "single_elder": 0.14,
-    "elder_couple": 0.24,
-    "elder_with_child": 0.08,
-    "single_adult": 0.05,
-    "couple": 0.10,
-    "nuclear": 0.21,
-    "three_generations": 0.18,
-}
-
-
 def _age(birth_year: int) -> int:
     return REFERENCE_YEAR - birth_year
 
@@ -263,20 +157,20 @@ class _Residents:
         self.rng = rng
         self.plan = plan
         self.phones: set[str] = set()
-        self._surname_weights = [1 / (rank + 6) for rank in range(len(SURNAMES))]
+        self._surname_weights = [1 / (rank + 6) for rank in range(len(demo_data.SURNAMES))]
 
     # people
 
     def surname(self) -> str:
-        return self.rng.choices(SURNAMES, weights=self._surname_weights)[0]
+        return self.rng.choices(demo_data.SURNAMES, weights=self._surname_weights)[0]
 
     def given_name(self, gender: str, birth_year: int) -> str:
         if birth_year <= 1965:
-            pools = _ELDER_NAMES
+            pools = demo_data.ELDER_NAMES
         elif birth_year <= 1990:
-            pools = _MIDDLE_NAMES
+            pools = demo_data.MIDDLE_NAMES
         else:
-            pools = _YOUNG_NAMES
+            pools = demo_data.YOUNG_NAMES
         return self.rng.choice(pools[0] if gender == MALE else pools[1])
 
     def person(self, gender: str, birth_year: int, relation: str, surname: str = "") -> MemberDraft:
@@ -286,7 +180,7 @@ class _Residents:
 
     def mobile(self) -> str:
         while True:
-            number = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            number = self.rng.choice(demo_data.MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -306,7 +200,7 @@ class _Residents:
             return []
         roll = self.rng.random()
         count = 0 if roll < 0.75 else 1 if roll < 0.94 else 2
-        pool = ELDER_SPECIALTIES if age >= 60 else ADULT_SPECIALTIES
+        pool = demo_data.ELDER_SPECIALTIES if age >= 60 else demo_data.ADULT_SPECIALTIES
         return self.rng.sample(pool, count)
 
     def couple(self, husband_year: int) -> tuple[MemberDraft, MemberDraft]:
@@ -323,7 +217,8 @@ class _Residents:
     def household(self) -> list[MemberDraft]:
         """1–5 members, the head (户主) first."""
         rng = self.rng
-        kind = rng.choices(list(HOUSEHOLD_KINDS), weights=list(HOUSEHOLD_KINDS.values()))[0]
+        kinds = demo_data.HOUSEHOLD_KINDS
+        kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
         if kind == "single_elder":
             gender = FEMALE if rng.random() < 0.68 else MALE
             return [self.person(gender, rng.randint(1935, 1960), Rel.HEAD)]
@@ -521,8 +416,8 @@ def _make_first_household(people: _Residents, draft: HouseholdDraft, head_name: 
 
 def _move_some_out(rng: random.Random, drafts: list[HouseholdDraft]) -> None:
     """About 2% have moved out; their flats stay empty (no new household registered yet)."""
-    count = min(round(len(drafts) * MOVED_OUT_SHARE), max(len(drafts) - 1, 0))
-    first, last = MOVED_OUT_BETWEEN
+    count = min(round(len(drafts) * demo_data.MOVED_OUT_SHARE), max(len(drafts) - 1, 0))
+    first, last = map(datetime.date.fromisoformat, demo_data.MOVED_OUT_BETWEEN)
     for index in rng.sample(range(1, len(drafts)), count):
         drafts[index].moved_out_on = first + datetime.timedelta(
             days=rng.randint(0, (last - first).days)
@@ -535,7 +430,7 @@ def _choose_party_members(
     """About 700 per 1,530 households, older adults more often; working-age party members
     are mostly in-service party members (在职党员) with an employer and position."""
     adults = [m for d in drafts for m in d.members if _age(m.birth_year) >= 20]
-    target = min(round(len(drafts) * PARTY_MEMBERS_PER_HOUSEHOLD), len(adults))
+    target = min(round(len(drafts) * demo_data.PARTY_MEMBERS_PER_HOUSEHOLD), len(adults))
 
     def weight(member: MemberDraft) -> float:
         return 1.3 if member.birth_year <= 1960 else 1.0 if member.birth_year <= 1985 else 0.6
@@ -556,7 +451,9 @@ def _choose_leaders(
 ) -> None:
     """Each building group's leader (楼组长) lives in the group; 70% are party members."""
     rng = people.rng
-    party_groups = set(rng.sample(range(len(groups)), round(len(groups) * PARTY_LEADER_SHARE)))
+    party_groups = set(
+        rng.sample(range(len(groups)), round(len(groups) * demo_data.PARTY_LEADER_SHARE))
+    )
     candidates: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(groups))}
     for h, draft in enumerate(drafts):
         if draft.moved_out_on is None:

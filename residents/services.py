@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from residents.models import (
     HouseholdType,
     Member,
 )
+from residents.transactions import retry_on_conflict
 
 HOUSEHOLD_FIELDS = (
     "compound",
@@ -28,6 +29,8 @@ HOUSEHOLD_FIELDS = (
     "phone",
     "notes",
 )
+NamedItem = TypeVar("NamedItem", bound=models.Model)
+
 MEMBER_FIELDS = (
     "name",
     "gender",
@@ -55,6 +58,22 @@ def create_community(
         for index, type_name in enumerate(DEFAULT_HOUSEHOLD_TYPES)
     )
     return community
+
+
+@retry_on_conflict
+def save_named_item(*, item: NamedItem) -> NamedItem:
+    """Save a new or changed row whose name is unique in its community (compounds, building
+    groups and household types; volunteering's project categories, projects and teams), as
+    a NamedItemForm built it: the form has checked the name, but another admin may have
+    saved the same one a moment since. Then the unique constraint decides, and the name is
+    refused here. The row's many-to-many fields, if it had any, are not saved."""
+    try:
+        item.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"name": _("本居民区已有同名记录，请换一个名称。")}, code="duplicate_name"
+        ) from error
+    return item
 
 
 def next_passbook_numbers(community: Community, count: int = 1) -> list[str]:

@@ -13,7 +13,8 @@ text cell in .xlsx — so a download never executes what somebody typed or uploa
 stay numbers, negative ones included.
 
 Every download of personal data is recorded with `record_export` (who, what, when, how many
-rows, whether phone numbers were in full).
+rows, whether phone numbers were in full). A download asked for in a format or with
+conditions that make no sense is answered by `refused`, whichever app's page it is.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -38,11 +40,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from residents import parsing
 from residents.models import ExportRecord
 
 XLSX = "xlsx"
 CSV = "csv"
 FORMATS = (XLSX, CSV)
+# The page that refuses a download asked for with conditions that make no sense.
+REFUSED = "residents/exports/export_refused.html"
 CONTENT_TYPES = {
     XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     CSV: "text/csv; charset=utf-8",
@@ -335,6 +340,20 @@ def spreadsheet_response(
     # Personal data: no copy in a shared proxy or the browser's cache.
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def chosen_format(request: HttpRequest) -> str | None:
+    """`?format=xlsx` (the default) or `?format=csv`; None for anything else."""
+    return parsing.choice(request.GET.get("format", "xlsx").strip().lower(), FORMATS)
+
+
+def format_error() -> str:
+    return _("文件格式只能是 xlsx 或 csv。")
+
+
+def refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse:
+    """A download asked for with conditions that make no sense: say why, export nothing."""
+    return render(request, REFUSED, {"errors": errors, "back": back}, status=400)
 
 
 def record_export(

@@ -15,16 +15,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from residents.dashboard import Figure, Place, QuarterAndYear, percent
-from residents.models import BuildingGroup, Household, Member
+from residents.models import BuildingGroup, Household
 from residents.reporting import Period, ranked
-from volunteering.models import Activity, Attendance, ProjectClaim
+from volunteering.models import Activity, Attendance
+from volunteering.selectors import ClaimRate, claim_rates
 
 # Star building groups (星级楼组): the three best participation rates of the quarter (ties
 # included), among groups big enough for a rate to mean something.
@@ -145,71 +145,6 @@ def activities(
         )
         for community in communities
     }
-
-
-# -- The claim rate (认领率) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimRate:
-    claimed: int
-    total: int
-
-    @property
-    def percent(self) -> str:
-        if not self.total:
-            return ""
-        share = Decimal(self.claimed * 100) / Decimal(self.total)
-        return str(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-    # Written 2,638 as in the committees' reports (zh-Hans formats would print 2638).
-    @property
-    def claimed_display(self) -> str:
-        return f"{self.claimed:,}"
-
-    @property
-    def total_display(self) -> str:
-        return f"{self.total:,}"
-
-    def __add__(self, other: ClaimRate) -> ClaimRate:
-        return ClaimRate(self.claimed + other.claimed, self.total + other.total)
-
-
-def claim_rates(
-    *, communities: Sequence[int], quarter: Period | None = None
-) -> dict[int, dict[str, ClaimRate]]:
-    """Party members (current residents) who hold at least one claim on a project in use,
-    out of all of them; and the same for in-service party members. Claims are held now,
-    whatever the quarter. One query."""
-    holds_a_post = Exists(
-        ProjectClaim.objects.filter(member=OuterRef("pk"), project__is_active=True)
-    )
-    counts = {
-        row["community_id"]: row
-        for row in Member.objects.filter(
-            community_id__in=communities,
-            is_party_member=True,
-            is_active=True,
-            household__status=Household.Status.ACTIVE,
-        )
-        .alias(claimed=holds_a_post)
-        .values("community_id")
-        .annotate(
-            party=Count("pk"),
-            party_claimed=Count("pk", filter=Q(claimed=True)),
-            in_service=Count("pk", filter=Q(is_in_service_party_member=True)),
-            in_service_claimed=Count("pk", filter=Q(is_in_service_party_member=True, claimed=True)),
-        )
-        .order_by()
-    }
-    values = {}
-    for community in communities:
-        row = counts.get(community, {})
-        values[community] = {
-            "party": ClaimRate(row.get("party_claimed", 0), row.get("party", 0)),
-            "in_service": ClaimRate(row.get("in_service_claimed", 0), row.get("in_service", 0)),
-        }
-    return values
 
 
 def _total_rates(values: list[dict[str, ClaimRate]]) -> dict[str, ClaimRate]:

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,6 +28,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from residents.models import BuildingGroup, Community, Household, Member, StaffMembership
+from volunteering import demo_data
+from volunteering.demo_data import (
+    AFFINITY,
+    BASE_CATEGORY,
+    COMMITTEE,
+    DUES_ON_TIME_SHARE,
+    IN_SERVICE_CLAIM_RATE,
+    NOT_CLAIMED,
+    OTHER_PARTY_CLAIM_RATE,
+    PARTY_ORGANISER,
+    POSTS,
+    REJECTED_SHARE,
+    REJECTION_REASONS,
+    SHORTER_HOURS_SHARE,
+)
 from volunteering.models import (
     Activity,
     Attendance,
@@ -39,15 +55,6 @@ from volunteering.models import (
 
 DEMO_SEED = 20261122
 WINDOW_DAYS = 365  # activities from a year ago up to yesterday
-IN_SERVICE_CLAIM_RATE = 0.725  # 江川: 2,638 of 3,641 reporting in-service party members
-OTHER_PARTY_CLAIM_RATE = 0.40
-SHORTER_HOURS_SHARE = 0.06  # attendance rows a bit shorter than the activity (left early)
-REJECTED_SHARE = 0.03
-REJECTION_REASONS = ("当天未到场", "当天未到场", "中途离开，未完成服务", "重复登记")
-DUES_ON_TIME_SHARE = 0.93  # party members who pay their quarterly dues on time
-PARTY_ORGANISER = "居民区党总支"
-COMMITTEE = "居委会"
-
 
 # --- Plans -----------------------------------------------------------------------------
 
@@ -110,526 +117,28 @@ class VolunteeringPlan:
     series: tuple[SeriesSpec, ...]
 
 
-def _p(name: str, hours: str, description: str, *, active: bool = True) -> ProjectSpec:
-    return ProjectSpec(name, hours, description, active)
+GENDERS = {"男": Member.Gender.MALE, "女": Member.Gender.FEMALE, "": ""}
 
 
-POSTS = ("议事岗", "治理岗", "奉献岗", "监督岗")
-BASE_CATEGORY = "党员基础分"
-PARTY_SERVICE_CENTRE = "居民区党群服务站"
-NOT_CLAIMED = ("合唱排练", "舞蹈排练", "文艺演出")  # team practice and shows, not offers of help
+def _plan(table: Mapping[str, Any], *, seed: int) -> VolunteeringPlan:
+    return VolunteeringPlan(
+        slug=table["slug"],
+        seed=seed,
+        staff_username=table["staff_username"],
+        categories=tuple(
+            CategorySpec(name, tuple(ProjectSpec(*row) for row in rows), name == BASE_CATEGORY)
+            for name, rows in table["categories"].items()
+        ),
+        teams=tuple(
+            TeamSpec(name, size, GENDERS[gender], specialty)
+            for name, size, gender, specialty in table["teams"]
+        ),
+        series=tuple(SeriesSpec(**row) for row in table["series"]),
+    )
 
-SHANXIN_CENTRE = "山鑫阳光城社区活动中心"
-SHANXIN_PLAN = VolunteeringPlan(
-    slug="shanxin",
-    seed=DEMO_SEED,
-    staff_username="sx_staff",
-    categories=(
-        CategorySpec(
-            "平安守护",
-            (
-                _p("安全巡逻", "2.0", "夜间在小区内巡查，发现安全隐患及时报告居委会。"),
-                _p("义务安保", "3.0", "节假日和大型活动期间协助维持秩序。"),
-                _p("车辆停放劝导", "1.5", "劝导非机动车、机动车规范停放，保持消防通道畅通。"),
-                _p("防诈骗宣传", "1.5", "向老年居民讲解常见诈骗手法，发放宣传资料。"),
-            ),
-        ),
-        CategorySpec(
-            "邻里互助",
-            (
-                _p("老伙伴结对", "2.0", "低龄老人结对看望高龄、独居老人，聊天谈心。"),
-                _p("助老送餐", "1.5", "为行动不便的老人送午餐到家。"),
-                _p("义诊量血压", "2.0", "协助社区医生为居民量血压、测血糖、做登记。"),
-                _p("电脑答疑", "1.5", "在居委会办公室解答电脑、手机使用问题。"),
-                _p("理发义剪", "2.0", "为老年居民免费理发。"),
-                _p("家电维修", "2.0", "修理小家电，检查老旧电线。"),
-                _p("法律咨询", "2.0", "解答邻里纠纷、赡养、继承等法律问题。"),
-                _p("心理疏导", "1.5", "陪伴有心理困扰的居民，必要时转介专业机构。"),
-                _p("爱心募捐", "2.0", "组织为困难家庭募集钱物。"),
-            ),
-        ),
-        CategorySpec(
-            "环境美化",
-            (
-                _p("楼道清洁", "1.5", "清理楼道堆物、擦拭扶手和信报箱。"),
-                _p("垃圾分类值守", "2.0", "在垃圾厢房定时定点值守，指导居民分类投放。"),
-                _p("绿化养护", "2.0", "修剪绿化带、补种花草、清理落叶。"),
-            ),
-        ),
-        CategorySpec(
-            "文体教育",
-            (
-                _p("文艺演出", "3.0", "节日文艺汇演、团队社区展演。"),
-                _p("合唱排练", "2.0", "合唱队定期排练。"),
-                _p("舞蹈排练", "2.0", "舞蹈队定期排练。"),
-                _p("摄影记录", "2.0", "拍摄社区活动，整理照片用于宣传栏。"),
-                _p("读书会", "1.5", "每月共读一本书，交流心得。", active=False),
-                _p("教育推广", "2.0", "为青少年开设假期兴趣课堂。", active=False),
-            ),
-        ),
-        CategorySpec(
-            "党建议事",
-            (
-                _p("议事岗", "2.0", "参加居民区议事会，收集、讨论居民意见。"),
-                _p("治理岗", "2.0", "参与小区难点问题治理，如群租、堆物整治。"),
-                _p("奉献岗", "2.0", "认领微心愿，为困难居民办实事。"),
-                _p("监督岗", "2.0", "监督小区维修资金使用和物业服务。"),
-            ),
-        ),
-        CategorySpec(
-            BASE_CATEGORY,
-            (
-                _p("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
-                _p("参加组织生活（三会一课）", "2.0", "参加支部党员大会、党小组会和党课。"),
-                _p("参加主题党日", "2.0", "参加每月主题党日活动。"),
-            ),
-            is_base_points=True,
-        ),
-    ),
-    teams=(
-        TeamSpec("巡逻队", (30, 40), gender=Member.Gender.MALE),
-        TeamSpec("合唱队", (20, 32), gender=Member.Gender.FEMALE, specialty="唱歌"),
-        TeamSpec("舞蹈队", (14, 24), gender=Member.Gender.FEMALE, specialty="跳舞"),
-        TeamSpec("拳操队", (15, 28), specialty="太极拳"),
-        TeamSpec("摄影小组", (8, 12), specialty="摄影"),
-        TeamSpec("助老服务队", (15, 25), gender=Member.Gender.FEMALE),
-        TeamSpec("环保志愿队", (15, 28)),
-    ),
-    series=(
-        SeriesSpec(
-            "安全巡逻",
-            "周三夜间安全巡逻",
-            "team",
-            "19:00",
-            "21:00",
-            "小区各出入口及楼道",
-            (6, 12),
-            team="巡逻队",
-            every_weeks=1,
-            weekday=2,
-        ),
-        SeriesSpec(
-            "合唱排练",
-            "合唱队周二排练",
-            "team",
-            "09:00",
-            "11:00",
-            f"{SHANXIN_CENTRE}多功能厅",
-            (12, 30),
-            team="合唱队",
-            every_weeks=2,
-            weekday=1,
-        ),
-        SeriesSpec(
-            "舞蹈排练",
-            "舞蹈队排练",
-            "team",
-            "14:00",
-            "16:00",
-            f"{SHANXIN_CENTRE}多功能厅",
-            (8, 22),
-            team="舞蹈队",
-            every_weeks=2,
-            weekday=3,
-        ),
-        SeriesSpec(
-            "垃圾分类值守",
-            "垃圾分类定时定点值守",
-            "team",
-            "07:00",
-            "09:00",
-            "二期垃圾厢房",
-            (4, 8),
-            team="环保志愿队",
-            every_weeks=3,
-            weekday=5,
-        ),
-        SeriesSpec(
-            "助老送餐",
-            "为独居老人送午餐",
-            "team",
-            "10:30",
-            "12:00",
-            "社区长者食堂",
-            (4, 8),
-            team="助老服务队",
-            every_weeks=4,
-            weekday=0,
-        ),
-        SeriesSpec(
-            "老伙伴结对",
-            "老伙伴结对走访",
-            "team",
-            "14:00",
-            "16:00",
-            "结对老人家中",
-            (6, 14),
-            team="助老服务队",
-            every_weeks=4,
-            weekday=4,
-        ),
-        SeriesSpec(
-            "义诊量血压",
-            "{month}月义诊量血压",
-            "residents",
-            "08:30",
-            "11:00",
-            f"{SHANXIN_CENTRE}门口",
-            (4, 8),
-            every_weeks=4,
-            weekday=5,
-            specialty="量血压",
-        ),
-        SeriesSpec(
-            "楼道清洁",
-            "{group}楼道清洁",
-            "group",
-            "08:00",
-            "09:30",
-            size=(5, 14),
-            every_weeks=4,
-            weekday=6,
-        ),
-        SeriesSpec(
-            "绿化养护",
-            "绿化带修剪与补种",
-            "team",
-            "08:00",
-            "10:00",
-            "一期中心花园",
-            (6, 14),
-            team="环保志愿队",
-            every_weeks=8,
-            weekday=2,
-        ),
-        SeriesSpec(
-            "电脑答疑",
-            "电脑手机使用答疑",
-            "residents",
-            "14:00",
-            "15:30",
-            "居委会办公室",
-            (4, 6),
-            every_weeks=8,
-            weekday=3,
-            specialty="电脑",
-        ),
-        SeriesSpec(
-            "文艺演出",
-            "拳操队广场展演",
-            "team",
-            "18:30",
-            "20:00",
-            "三期中心广场",
-            (10, 24),
-            team="拳操队",
-            every_weeks=8,
-            weekday=4,
-        ),
-        SeriesSpec(
-            "文艺演出",
-            "社区文艺汇演",
-            "team",
-            "14:00",
-            "17:00",
-            f"{SHANXIN_CENTRE}多功能厅",
-            (20, 40),
-            team="合唱队",
-            count=3,
-        ),
-        SeriesSpec(
-            "摄影记录",
-            "摄影小组活动拍摄",
-            "team",
-            "09:00",
-            "11:00",
-            "小区内",
-            (4, 10),
-            team="摄影小组",
-            every_weeks=8,
-            weekday=5,
-        ),
-        SeriesSpec(
-            "理发义剪",
-            "理发义剪进楼组",
-            "residents",
-            "09:00",
-            "11:00",
-            f"{SHANXIN_CENTRE}",
-            (4, 6),
-            every_weeks=8,
-            weekday=1,
-            specialty="理发",
-        ),
-        SeriesSpec(
-            "家电维修",
-            "小家电义务维修",
-            "residents",
-            "09:00",
-            "11:30",
-            "二期门卫室旁",
-            (4, 6),
-            count=4,
-            specialty="维修家电",
-        ),
-        SeriesSpec(
-            "防诈骗宣传",
-            "防诈骗知识宣传",
-            "residents",
-            "09:30",
-            "11:00",
-            "小区主出入口",
-            (4, 10),
-            count=4,
-        ),
-        SeriesSpec(
-            "车辆停放劝导",
-            "非机动车规范停放劝导",
-            "residents",
-            "07:30",
-            "09:00",
-            "一期、二期车棚",
-            (4, 8),
-            count=3,
-        ),
-        SeriesSpec(
-            "义务安保",
-            "社区大型活动义务安保",
-            "team",
-            "18:00",
-            "21:00",
-            "小区各出入口",
-            (10, 20),
-            team="巡逻队",
-            count=2,
-        ),
-        SeriesSpec(
-            "法律咨询",
-            "法律咨询进社区",
-            "residents",
-            "14:00",
-            "16:00",
-            "居委会办公室",
-            (4, 5),
-            count=2,
-            specialty="法律咨询",
-        ),
-        SeriesSpec(
-            "心理疏导",
-            "心理健康讲座与谈心",
-            "residents",
-            "14:00",
-            "15:30",
-            "居委会会议室",
-            (4, 5),
-            count=2,
-            specialty="心理疏导",
-        ),
-        SeriesSpec(
-            "爱心募捐",
-            "为困难家庭爱心募捐",
-            "residents",
-            "09:00",
-            "11:00",
-            f"{SHANXIN_CENTRE}门口",
-            (6, 12),
-            count=2,
-        ),
-        SeriesSpec(
-            "议事岗",
-            "{month}月居民区议事会",
-            "claimers",
-            "18:30",
-            "20:30",
-            "居委会会议室",
-            (6, 14),
-            every_weeks=8,
-            weekday=1,
-        ),
-        SeriesSpec(
-            "治理岗",
-            "楼道堆物集中整治",
-            "claimers",
-            "09:00",
-            "11:00",
-            "三期各楼栋",
-            (5, 12),
-            count=2,
-        ),
-        SeriesSpec(
-            "奉献岗",
-            "微心愿认领与送达",
-            "claimers",
-            "14:00",
-            "16:00",
-            "困难家庭家中",
-            (4, 10),
-            count=3,
-        ),
-        SeriesSpec(
-            "监督岗",
-            "维修资金使用情况监督",
-            "claimers",
-            "19:00",
-            "20:30",
-            "居委会会议室",
-            (4, 8),
-            count=2,
-        ),
-        SeriesSpec(
-            "读书会",
-            "{month}月读书会",
-            "residents",
-            "14:00",
-            "15:30",
-            f"{SHANXIN_CENTRE}阅览室",
-            (5, 10),
-            count=4,
-            until_days_ago=120,
-        ),
-        SeriesSpec(
-            "按时交纳党费",
-            "{month}月党费按时交纳",
-            "dues",
-            "09:00",
-            "09:30",
-            PARTY_SERVICE_CENTRE,
-            day_of_month=10,
-        ),
-        SeriesSpec(
-            "参加主题党日",
-            "{month}月主题党日",
-            "party",
-            "09:00",
-            "11:00",
-            f"{SHANXIN_CENTRE}多功能厅",
-            (100, 180),
-            day_of_month=20,
-        ),
-        SeriesSpec(
-            "参加组织生活（三会一课）",
-            "第{quarter}季度支部党员大会暨党课",
-            "party",
-            "14:00",
-            "16:00",
-            f"{SHANXIN_CENTRE}多功能厅",
-            (150, 260),
-            day_of_month=25,
-            every_months=3,
-        ),
-    ),
-)
 
-QIHE3_PLAN = VolunteeringPlan(
-    slug="qihe3",
-    seed=DEMO_SEED + 1,
-    staff_username="qh_staff",
-    categories=(
-        CategorySpec(
-            "平安守护",
-            (
-                _p("安全巡逻", "1.5", "晚间在齐河新村巡查，发现隐患及时报告。"),
-                _p("防诈骗宣传", "1.5", "向老年居民讲解常见诈骗手法。"),
-            ),
-        ),
-        CategorySpec(
-            "邻里互助",
-            (
-                _p("助老服务", "2.0", "看望独居老人，帮忙买菜、配药。"),
-                _p("义诊量血压", "2.0", "协助社区医生量血压、做登记。"),
-                _p("家电维修", "2.0", "修理小家电。"),
-            ),
-        ),
-        CategorySpec(
-            "环境美化",
-            (
-                _p("楼道清洁", "1.5", "清理楼道堆物、擦拭扶手。"),
-                _p("垃圾分类值守", "2.0", "定时定点值守，指导分类投放。"),
-                _p("绿化养护", "2.0", "修剪绿化、清理落叶。"),
-            ),
-        ),
-        CategorySpec(
-            BASE_CATEGORY,
-            (
-                _p("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
-                _p("参加主题党日", "2.0", "参加每月主题党日活动。"),
-            ),
-            is_base_points=True,
-        ),
-    ),
-    teams=(
-        TeamSpec("巡逻队", (8, 14), gender=Member.Gender.MALE),
-        TeamSpec("环保志愿队", (8, 12), gender=Member.Gender.FEMALE),
-    ),
-    series=(
-        SeriesSpec(
-            "安全巡逻",
-            "周五晚间安全巡逻",
-            "team",
-            "19:00",
-            "20:30",
-            "齐河新村各楼栋",
-            (4, 8),
-            team="巡逻队",
-            every_weeks=4,
-            weekday=4,
-        ),
-        SeriesSpec(
-            "垃圾分类值守",
-            "垃圾分类值守",
-            "team",
-            "07:00",
-            "09:00",
-            "齐河新村垃圾厢房",
-            (4, 6),
-            team="环保志愿队",
-            every_weeks=8,
-            weekday=5,
-        ),
-        SeriesSpec(
-            "义诊量血压",
-            "{month}月义诊量血压",
-            "residents",
-            "08:30",
-            "10:30",
-            "齐河新村睦邻点",
-            (4, 6),
-            count=3,
-            specialty="量血压",
-        ),
-        SeriesSpec("楼道清洁", "{group}楼道清洁", "group", "08:00", "09:30", size=(4, 10), count=4),
-        SeriesSpec(
-            "助老服务",
-            "重阳节走访独居老人",
-            "residents",
-            "09:00",
-            "11:00",
-            "独居老人家中",
-            (4, 8),
-            count=1,
-        ),
-        SeriesSpec(
-            "按时交纳党费",
-            "{month}月党费按时交纳",
-            "dues",
-            "09:00",
-            "09:30",
-            "齐河新村睦邻点",
-            day_of_month=10,
-        ),
-        SeriesSpec(
-            "参加主题党日",
-            "{month}月主题党日",
-            "party",
-            "09:00",
-            "11:00",
-            "齐河新村睦邻点",
-            (8, 16),
-            day_of_month=20,
-        ),
-    ),
-)
-
+SHANXIN_PLAN = _plan(demo_data.SHANXIN, seed=DEMO_SEED)
+QIHE3_PLAN = _plan(demo_data.QIHE3, seed=DEMO_SEED + 1)
 PLANS = {plan.slug: plan for plan in (SHANXIN_PLAN, QIHE3_PLAN)}
 
 
@@ -752,21 +261,6 @@ def _time(text: str) -> datetime.time:
 def _hours(start: datetime.time, end: datetime.time) -> Decimal:
     minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
     return (Decimal(minutes) / 60).quantize(Decimal("0.1"))
-
-
-# Employers suggest what an in-service party member offers to do.
-AFFINITY = {
-    "医院": ("义诊量血压", "心理疏导"),
-    "疾病预防": ("义诊量血压",),
-    "学": ("电脑答疑", "心理疏导"),
-    "银行": ("防诈骗宣传", "爱心募捐"),
-    "公安": ("防诈骗宣传", "安全巡逻", "义务安保"),
-    "石化": ("安全巡逻", "义务安保", "家电维修"),
-    "供电": ("家电维修", "安全巡逻"),
-    "税务": ("法律咨询", "防诈骗宣传"),
-    "街道": ("法律咨询", "车辆停放劝导"),
-    "市场监督": ("防诈骗宣传", "车辆停放劝导"),
-}
 
 
 @dataclass

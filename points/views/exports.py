@@ -19,7 +19,6 @@ from points.forms.standings import StandingsForm
 from points.models import LedgerEntry
 from points.selectors import Period
 from residents import parsing
-from residents.export_views import chosen_format, format_error, refused
 from residents.models import Compound, Household
 from residents.spreadsheets import (
     CSV,
@@ -27,7 +26,10 @@ from residents.spreadsheets import (
     DATETIME_FORMAT,
     Column,
     Table,
+    chosen_format,
+    format_error,
     record_export,
+    refused,
     spreadsheet_response,
 )
 from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped

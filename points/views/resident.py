@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial, wraps
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from points.middleware import resident_page
 from points.passbook import (
-    end_stale_resident_session,
     household_for_token,
     is_throttled,
-    resident_household_id,
+    private,
+    resident_household,
     start_resident_session,
+    unavailable,
 )
 from points.rules import pick_rule, plain_words, rules_in_force
 from points.selectors import mask_name, parse_period, passbook_view, quarter_of
@@ -25,19 +25,6 @@ from residents import parsing
 from residents.models import Household
 from residents.phones import mask_phone
 from volunteering.models import Project
-
-
-def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No caching anywhere, and no Referer leaving the page (the link may hold a token)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapper
 
 
 @resident_page
@@ -59,17 +46,9 @@ def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @private
 def passbook(request: HttpRequest) -> HttpResponse:
-    household_id = resident_household_id(request)
-    household = (
-        Household.objects.select_related("community", "compound")
-        .filter(pk=household_id, status=Household.Status.ACTIVE)
-        .first()
-        if household_id
-        else None
-    )
+    household = resident_household(request)
     if household is None:
-        end_stale_resident_session(request)
-        return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
+        return unavailable(request)
     today = timezone.localdate()
     try:  # a quarter that cannot have entries (or no quarter) shows this quarter
         period = parse_period(request.GET.get("quarter", ""), today=today)

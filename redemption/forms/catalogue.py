@@ -13,27 +13,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from redemption.models import Reward
+from redemption.pictures import PICTURE_EXTENSIONS, SNIFF_BYTES, picture_type
+from redemption.services import duplicate_name_message
 from residents import parsing
 from residents.models import Community
 from residents.phones import normalize_digits
 
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
 MAX_POINT_PRICE = 99_999
-# What a picture may be, recognised by its magic bytes, and the extension it is stored with.
-PICTURE_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-# Enough leading bytes to tell the three formats apart.
-SNIFF_BYTES = 16
-
-
-def picture_type(head: bytes) -> str | None:
-    """The content type of a JPEG, PNG or WebP file from its first bytes, else None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def _squeeze(value: str) -> str:
@@ -154,11 +141,3 @@ class RewardForm(parsing.ModelForm):
     def _post_clean(self) -> None:
         self._validate_unique = False  # the name is checked per community in clean_name
         super()._post_clean()
-
-
-def duplicate_name_message(name: str, *, retired: bool = False) -> str:
-    if retired:
-        return _("目录里已有“%(name)s”（已停用），可以在目录中恢复使用它，或换一个名称。") % {
-            "name": name
-        }
-    return _("目录里已有“%(name)s”，请换一个名称，或修改原有的那一项。") % {"name": name}

@@ -16,7 +16,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from redemption.models import Reward, Round, RoundItem
+from redemption.models import OPEN_ROUND_FIELDS, Reward, Round, RoundItem
+from redemption.services import (
+    budget_below_spent_message,
+    code_taken_message,
+    item_twice_message,
+    stock_below_taken_message,
+)
 from residents import parsing
 from residents.models import Community
 from residents.phones import normalize_digits
@@ -26,8 +32,6 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,12}$")
 MAX_STOCK = 99_999
 MAX_LIMIT = 999
 MAX_CAP = 999_999
-# What an open round may still change: when it ends, how much money, and the note.
-OPEN_FIELDS = ("closes_on", "budget_yuan", "note")
 CODE_MESSAGE = _("编号只能用字母、数字和短横线，最多 12 个字符，如 2026Q4。")
 QUARTER_NAMES = {1: _("第一季度"), 2: _("第二季度"), 3: _("第三季度"), 4: _("第四季度")}
 
@@ -112,7 +116,7 @@ def suggested_round(community: Community, today: datetime.date | None = None) ->
 
 
 class RoundForm(parsing.ModelForm):
-    """A new or draft round: everything. An open round: OPEN_FIELDS only."""
+    """A new or draft round: everything. An open round: OPEN_ROUND_FIELDS only."""
 
     opens_on = parsing.DateField(label=_("开始日期"), window=parsing.PLANNING_DAYS)
     closes_on = parsing.DateField(label=_("截止日期"), window=parsing.PLANNING_DAYS)
@@ -154,7 +158,7 @@ class RoundForm(parsing.ModelForm):
         self.status = self.instance.status if self.instance.pk else Round.Status.DRAFT
         if self.status == Round.Status.OPEN:
             for name in list(self.fields):
-                if name not in OPEN_FIELDS:
+                if name not in OPEN_ROUND_FIELDS:
                     del self.fields[name]
         fields = self.fields
         messages = {
@@ -240,14 +244,6 @@ class RoundForm(parsing.ModelForm):
                 data["balance_cap"] = None  # only the cap policy keeps a cap
                 self.errors.pop("balance_cap", None)
         return data
-
-
-def code_taken_message(code: str) -> str:
-    return _("本居民区已有编号为 %(code)s 的兑换期，请换一个编号。") % {"code": code}
-
-
-def budget_below_spent_message(spent: Decimal) -> str:
-    return _("本期已用 %(spent)s 元，预算不能少于已用的金额。") % {"spent": f"{spent:.2f}"}
 
 
 # Items of a round --------------------------------------------------------------------------
@@ -347,10 +343,6 @@ def reward_label(reward: Reward) -> str:
     }
 
 
-def item_twice_message(reward: Reward) -> str:
-    return _("“%(name)s”已在本期清单里，请直接修改它的库存或限兑。") % {"name": reward.name}
-
-
 class RoundItemForm(parsing.ModelForm):
     """An item's stock and limit (draft or open); its price and cost too while draft."""
 
@@ -403,10 +395,6 @@ class RoundItemForm(parsing.ModelForm):
         if stock < self.instance.taken:
             raise ValidationError(stock_below_taken_message(self.instance.taken))
         return stock
-
-
-def stock_below_taken_message(taken: int) -> str:
-    return _("已经兑出 %(taken)s 个，库存不能少于已兑出的数量。") % {"taken": taken}
 
 
 # Opening and closing -----------------------------------------------------------------------

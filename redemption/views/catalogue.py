@@ -10,18 +10,19 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from redemption.forms.catalogue import SNIFF_BYTES, RewardForm, duplicate_name_message, picture_type
+from redemption import services
+from redemption.forms.catalogue import RewardForm
 from redemption.models import Reward
+from redemption.pictures import picture_response
 from residents import parsing
 from residents.tenancy import (
     REGISTER_ROLES,
@@ -59,30 +60,6 @@ def reward_list(request: HttpRequest) -> HttpResponse:
     return _list_page(request)
 
 
-def _delete_file_later(name: str) -> None:
-    """Remove a replaced picture once the new one is committed (never before: a rolled
-    back save must still find its old picture)."""
-    if name:
-        transaction.on_commit(lambda: default_storage.delete(name))
-
-
-def _save(form: RewardForm, *, old_name: str = "") -> Reward | None:
-    """Save the form; a name taken a moment ago by another admin gets the form's message.
-    `old_name` is the picture stored before the edit."""
-    try:
-        with transaction.atomic():
-            reward = form.save()
-            if old_name and reward.picture.name != old_name:
-                _delete_file_later(old_name)
-    except IntegrityError:
-        new_name = form.instance.picture.name if form.instance.picture else ""
-        if new_name and new_name != old_name:
-            default_storage.delete(new_name)  # stored just before the refused row
-        form.add_error("name", duplicate_name_message(form.cleaned_data["name"]))
-        return None
-    return reward
-
-
 def _form_page(
     request: HttpRequest, form: RewardForm, *, reward: Reward | None, status: int = 200
 ) -> HttpResponse:
@@ -100,9 +77,18 @@ def reward_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, RewardForm(community=request.community), reward=None)
     form = RewardForm(request.POST, request.FILES, community=request.community)
-    if form.is_valid() and (reward := _save(form)) is not None:
-        messages.success(request, _("已把“%(name)s”加入兑换物品目录。") % {"name": reward.name})
-        return redirect(f"{reverse('redemption:reward_list')}#reward-{reward.pk}")
+    if form.is_valid():
+        try:
+            reward = services.create_reward(
+                community=request.community,
+                values=services.RewardValues(**form.cleaned_data),
+                by=request.user,
+            )
+        except ValidationError as exc:  # a name taken a moment ago by another admin
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已把“%(name)s”加入兑换物品目录。") % {"name": reward.name})
+            return redirect(f"{reverse('redemption:reward_list')}#reward-{reward.pk}")
     return _form_page(request, form, reward=None, status=400)
 
 
@@ -113,15 +99,21 @@ def reward_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         form = RewardForm(instance=reward, community=request.community)
         return _form_page(request, form, reward=reward)
-    old_name = reward.picture.name or ""
     form = RewardForm(request.POST, request.FILES, instance=reward, community=request.community)
-    if form.is_valid() and (saved := _save(form, old_name=old_name)) is not None:
-        messages.success(
-            request,
-            _("已保存“%(name)s”。已经开始的兑换期仍按原来定下的积分和成本兑换。")
-            % {"name": saved.name},
-        )
-        return redirect(f"{reverse('redemption:reward_list')}#reward-{saved.pk}")
+    if form.is_valid():
+        try:
+            saved = services.update_reward(
+                reward=reward, values=services.RewardValues(**form.cleaned_data), by=request.user
+            )
+        except ValidationError as exc:  # a name taken a moment ago by another admin
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("已保存“%(name)s”。已经开始的兑换期仍按原来定下的积分和成本兑换。")
+                % {"name": saved.name},
+            )
+            return redirect(f"{reverse('redemption:reward_list')}#reward-{saved.pk}")
     # The page title and picture show the stored reward, not the refused input.
     reward.refresh_from_db()
     return _form_page(request, form, reward=reward, status=400)
@@ -138,7 +130,7 @@ def reward_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请用页面上的按钮停用或恢复物品。"))
         return _list_page(request, status=400)
     active = wanted == "1"
-    Reward.objects.filter(pk=reward.pk).update(is_active=active)
+    services.set_reward_active(reward=reward, active=active, by=request.user)
     if active:
         messages.success(request, _("“%(name)s”已恢复使用。") % {"name": reward.name})
     else:
@@ -167,22 +159,4 @@ def reward_picture(request: HttpRequest, pk: int) -> HttpResponse:
     response = picture_response(name)
     response["Cache-Control"] = "private, no-cache"
     response["ETag"] = etag
-    return response
-
-
-def picture_response(name: str) -> FileResponse:
-    """A stored picture, typed by its own first bytes; 404 unless it is a JPEG, PNG or WebP
-    (whatever the file is called)."""
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    content_type = picture_type(handle.read(SNIFF_BYTES))
-    if content_type is None:
-        handle.close()
-        raise Http404
-    handle.seek(0)
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

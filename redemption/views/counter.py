@@ -79,18 +79,16 @@ def counter(request: HttpRequest) -> HttpResponse:
 def _household_context(request: HttpRequest, household: Household, form: RedeemForm | None):
     round_ = selectors.open_round(request.community)
     items = list(selectors.round_items(round_)) if round_ else []
-    taken = services.taken_by_household(round_, household) if round_ else {}
-    account = scoped(request, Account).filter(household=household).first()
-    balance = account.balance if account else 0
+    taken = selectors.taken_by_household(round_, household) if round_ else {}
+    balance = scoped(request, Account).balance_of(household)
     if form is None:
         form = RedeemForm(items=items)
     rows = []
     for item, field in form.rows():
         already = taken.get(item.pk, 0)
-        allowed = item.remaining
-        if item.per_household_limit is not None:
-            allowed = min(allowed, max(item.per_household_limit - already, 0))
-        rows.append({"item": item, "field": field, "already": already, "allowed": allowed})
+        rows.append(
+            {"item": item, "field": field, "already": already, "allowed": item.allowance(already)}
+        )
     state = _round_state(round_)
     total = form.total_points() if form.is_bound else 0
     return {

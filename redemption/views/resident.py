@@ -15,13 +15,10 @@ from django.views.decorators.http import require_GET
 
 from points.middleware import resident_page
 from points.models import Account
-from points.passbook import end_stale_resident_session, resident_household_id
-from points.views.resident import private
+from points.passbook import private, resident_household, unavailable
 from redemption import selectors
 from redemption.models import Round, RoundItem
-from redemption.services import taken_by_household
-from redemption.views.catalogue import picture_response
-from residents.models import Household
+from redemption.pictures import picture_response
 
 HISTORY_LIMIT = 40  # ten years of quarterly visits; older receipts are on paper anyway
 
@@ -36,8 +33,7 @@ class Offer:
 
     @property
     def left_for_household(self) -> int | None:
-        limit = self.item.per_household_limit
-        return None if limit is None else max(limit - self.taken, 0)
+        return self.item.left_for_household(self.taken)
 
     @property
     def sold_out(self) -> bool:
@@ -52,48 +48,29 @@ class Offer:
         return max(self.item.point_price - self.balance, 0)
 
 
-def _resident_household(request: HttpRequest) -> Household | None:
-    household_id = resident_household_id(request)
-    if not household_id:
-        return None
-    return (
-        Household.objects.select_related("community", "compound")
-        .filter(pk=household_id, status=Household.Status.ACTIVE)
-        .first()
-    )
-
-
-def _unavailable(request: HttpRequest) -> HttpResponse:
-    """What the passbook page answers without a resident session (or after it ended)."""
-    end_stale_resident_session(request)
-    return render(request, "points/resident/unavailable.html", {"expired": True}, status=403)
-
-
 @resident_page
 @require_GET
 @private
 def resident_rewards(request: HttpRequest) -> HttpResponse:
     """The open round's items for this household, and its redemptions of every round."""
-    household = _resident_household(request)
+    household = resident_household(request)
     if household is None:
-        return _unavailable(request)
-    account = Account.objects.filter(household=household).only("balance").first()
-    balance = account.balance if account else 0
+        return unavailable(request)
+    balance = Account.objects.balance_of(household)
     round_ = selectors.open_round(household.community_id)
     offers: list[Offer] = []
     last_closed = None
     if round_ is not None:
-        taken = taken_by_household(round_, household)
+        taken = selectors.taken_by_household(round_, household)
         offers = [
             Offer(item=item, taken=taken.get(item.pk, 0), balance=balance)
             for item in selectors.round_items(round_)
         ]
     else:
         last_closed = (
-            Round.objects.filter(community_id=household.community_id, status=Round.Status.CLOSED)
-            .order_by("-closes_on", "-pk")
+            Round.objects.filter(community_id=household.community_id)
             .only("name", "closes_on")
-            .first()
+            .last_closed()
         )
     history = list(
         selectors.household_redemptions(household).order_by("-created_at", "-pk")[
@@ -122,9 +99,9 @@ def resident_rewards(request: HttpRequest) -> HttpResponse:
 def resident_reward_picture(request: HttpRequest, item_pk: int) -> HttpResponse:
     """The picture of an item of the open round of the resident's community; anything
     else (another round, another community, no picture, not an image) is a 404."""
-    household = _resident_household(request)
+    household = resident_household(request)
     if household is None:
-        return _unavailable(request)
+        return unavailable(request)
     item = (
         RoundItem.objects.filter(
             pk=item_pk,

@@ -1,9 +1,9 @@
 """Redemption rounds (兑换期): the list, creating and editing a round, its items, opening and
 closing it, and the settlement (结算) with its downloads.
 
-Admins run rounds; staff read them and their settlement. Opening and closing go through
-redemption.services; what a round may still change is decided under the round's row lock
-(the lock the counter takes too), so an edit never races a redemption.
+Admins run rounds; staff read them and their settlement. Every change goes through
+redemption.services, which decides under the round's row lock (the lock the counter takes
+too) what the round may still change, so an edit never races a redemption.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -33,10 +32,6 @@ from redemption.forms.rounds import (
     RoundForm,
     RoundItemAddForm,
     RoundItemForm,
-    budget_below_spent_message,
-    code_taken_message,
-    item_twice_message,
-    stock_below_taken_message,
     suggested_round,
 )
 from redemption.models import Round, RoundItem
@@ -68,14 +63,6 @@ def _budget_share(round_: Round) -> int:
     if not round_.budget_yuan:
         return 0
     return min(100, round(round_.spent_yuan * 100 / round_.budget_yuan))
-
-
-def _status_changed() -> ValidationError:
-    return ValidationError(_("这一期的状态刚刚变了，请看看下面的最新情况再改。"), code="status")
-
-
-def _closed() -> ValidationError:
-    return ValidationError(_("这一期已经结账，不能再修改。"), code="closed")
 
 
 # The list --------------------------------------------------------------------------------
@@ -123,13 +110,14 @@ def round_create(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form)
     form = RoundForm(request.POST, community=community)
     if form.is_valid():
-        round_ = form.save(commit=False)
-        round_.created_by = request.user
         try:
-            with transaction.atomic():
-                round_.save()
-        except IntegrityError:  # the same code saved a moment ago by another admin
-            form.add_error("code", code_taken_message(form.cleaned_data["code"]))
+            round_ = services.create_round(
+                community=community,
+                values=services.RoundValues(**form.cleaned_data),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -140,32 +128,13 @@ def round_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, status=400)
 
 
-def _save_edit(form: RoundForm, round_: Round) -> Round:
-    """Apply the form under the round's lock, checking again what the round allows now."""
-    with transaction.atomic():
-        locked = Round.objects.select_for_update().get(pk=round_.pk)
-        if locked.status != form.status:
-            raise _closed() if locked.status == Round.Status.CLOSED else _status_changed()
-        data = form.cleaned_data
-        if locked.status == Round.Status.OPEN and data["budget_yuan"] < locked.spent_yuan:
-            raise ValidationError({"budget_yuan": budget_below_spent_message(locked.spent_yuan)})
-        for name in form.fields:
-            setattr(locked, name, data[name])
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=list(form.fields))
-        except IntegrityError as exc:
-            raise ValidationError({"code": code_taken_message(data.get("code", ""))}) from exc
-    return locked
-
-
 @require_http_methods(["GET", "POST"])
 @community_required(Role.ADMIN)
 def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_scoped_or_404(request, Round, pk=pk)
     if round_.status == Round.Status.CLOSED:
         if request.method == "POST":
-            messages.error(request, _closed().messages[0])
+            messages.error(request, services.round_closed_error().messages[0])
             return _form_page(request, None, round_=round_, status=409)
         return _form_page(request, None, round_=round_)
     if request.method == "GET":
@@ -175,7 +144,12 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoundForm(request.POST, instance=round_, community=request.community)
     if form.is_valid():
         try:
-            saved = _save_edit(form, round_)
+            saved = services.update_round(
+                round_=round_,
+                seen_status=form.status,
+                changes={name: form.cleaned_data[name] for name in form.fields},
+                by=request.user,
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -265,39 +239,22 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _round_for(request, pk))
 
 
-def _lock_round(round_: Round, *, allowed: tuple[str, ...]) -> Round:
-    locked = Round.objects.select_for_update().get(pk=round_.pk)
-    if locked.status not in allowed:
-        raise _closed() if locked.status == Round.Status.CLOSED else _status_changed()
-    return locked
-
-
 @require_POST
 @community_required(Role.ADMIN)
 def round_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = _round_for(request, pk)
     if round_.status == Round.Status.CLOSED:
-        return _refused(request, round_, _closed())
+        return _refused(request, round_, services.round_closed_error())
     offered = set(round_.items.values_list("reward_id", flat=True))
     form = RoundItemAddForm(request.POST, round_=round_, offered=offered)
     if form.is_valid():
         reward = form.cleaned_data["reward"]
         try:
-            with transaction.atomic():
-                locked = _lock_round(round_, allowed=(Round.Status.DRAFT, Round.Status.OPEN))
-                item = RoundItem.objects.create(
-                    community_id=locked.community_id,
-                    round=locked,
-                    reward=reward,
-                    point_price=reward.point_price,
-                    cost_yuan=reward.cost_yuan,
-                    stock=form.cleaned_data["stock"],
-                    per_household_limit=form.cleaned_data["per_household_limit"],
-                )
-        except IntegrityError:  # added a moment ago by another admin
-            form.add_error("reward", item_twice_message(reward))
-        except ValidationError as exc:  # closed a moment ago
-            return _refused(request, round_, exc)
+            item = services.add_round_item(round_=round_, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # the round moved on meanwhile
+                return _refused(request, round_, exc)
+            _add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -335,19 +292,16 @@ def round_item_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     item = _item_for(request, pk, item_pk)
     round_ = item.round
     if round_.status == Round.Status.CLOSED:
-        return _refused(request, round_, _closed())
+        return _refused(request, round_, services.round_closed_error())
     form = RoundItemForm(request.POST, instance=item)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                _lock_round(round_, allowed=(form.status,))
-                locked = RoundItem.objects.select_for_update().get(pk=item.pk)
-                data = form.cleaned_data
-                if data["stock"] < locked.taken:
-                    raise ValidationError({"stock": stock_below_taken_message(locked.taken)})
-                for name in form.fields:
-                    setattr(locked, name, data[name])
-                locked.save(update_fields=list(form.fields))
+            locked = services.update_round_item(
+                item=item,
+                seen_status=form.status,
+                changes={name: form.cleaned_data[name] for name in form.fields},
+                by=request.user,
+            )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):  # the round moved on meanwhile
                 return _refused(request, round_, exc)
@@ -372,16 +326,7 @@ def round_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     """Only while the round is a draft: once open, an item may have been handed out."""
     item = _item_for(request, pk, item_pk)
     try:
-        with transaction.atomic():
-            locked = Round.objects.select_for_update().get(pk=item.round_id)
-            if locked.status == Round.Status.OPEN:
-                raise ValidationError(
-                    _("兑换已经开始，不能再移除物品；不想再兑换，可以把库存改成已兑出的数量。"),
-                    code="started",
-                )
-            if locked.status == Round.Status.CLOSED:
-                raise _closed()
-            RoundItem.objects.filter(pk=item.pk).delete()
+        services.remove_round_item(item=item, by=request.user)
     except ValidationError as exc:
         return _refused(request, item.round, exc)
     messages.success(request, _("已从本期移除“%(name)s”。") % {"name": item.reward.name})

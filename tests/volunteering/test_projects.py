@@ -16,8 +16,8 @@ from tests.factories import (
     ProjectFactory,
 )
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
-from volunteering.dashboard import ClaimRate
 from volunteering.models import Project, ProjectCategory
+from volunteering.selectors import ClaimRate
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("volunteering:project_list")

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from residents import parsing
-from residents.forms import _NamedItemForm
+from residents.forms.named_items import NamedItemForm
 from residents.models import Community, Household, Member
 from volunteering.models import MAX_HOURS, Project, ProjectCategory, Team
 
 
-class ProjectCategoryForm(_NamedItemForm):
+class ProjectCategoryForm(NamedItemForm):
     class Meta:
         model = ProjectCategory
         fields = ["name", "position"]
@@ -30,7 +30,7 @@ class ProjectCategoryForm(_NamedItemForm):
         self.fields["position"].help_text = _("数字小的排在前面")
 
 
-class ProjectForm(_NamedItemForm):
+class ProjectForm(NamedItemForm):
     class Meta:
         model = Project
         fields = ["category", "name", "description", "default_hours"]
@@ -62,7 +62,7 @@ class ProjectForm(_NamedItemForm):
         return hours
 
 
-class TeamForm(_NamedItemForm):
+class TeamForm(NamedItemForm):
     class Meta:
         model = Team
         fields = ["name"]

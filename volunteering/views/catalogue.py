@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing
+from residents.forms.named_items import NamedItemForm
 from residents.models import Member
 from residents.selectors import search_members
 from residents.tenancy import (
@@ -30,7 +31,6 @@ from residents.tenancy import (
     is_admin,
     scoped,
 )
-from volunteering.dashboard import claim_rates
 from volunteering.forms.catalogue import (
     MemberPickForm,
     ProjectCategoryForm,
@@ -45,6 +45,7 @@ from volunteering.models import (
     Team,
     TeamMembership,
 )
+from volunteering.selectors import claim_rates
 from volunteering.services import catalogue as services
 
 RECENT_ACTIVITIES = 10
@@ -73,16 +74,11 @@ def _names(members) -> str:
     return "、".join(member.name for member in members)
 
 
-def _save_item(request: HttpRequest, form, label: str) -> bool:
-    """Save a single-row ModelForm; a same-name race loses with the form's message."""
-    try:
-        with transaction.atomic():
-            item = form.save()
-    except IntegrityError:
-        form.add_error("name", _("本居民区已有同名记录，请换一个名称。"))
-        return False
-    messages.success(request, _("已保存%(label)s“%(name)s”。") % {"label": label, "name": item})
-    return True
+def _save_item(request: HttpRequest, form: NamedItemForm, label: str) -> bool:
+    item = form.save_item()
+    if item is not None:
+        messages.success(request, _("已保存%(label)s“%(name)s”。") % {"label": label, "name": item})
+    return item is not None
 
 
 def _picked(form: MemberPickForm) -> set[str]:

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from redemption import services
 from redemption.forms.rounds import RoundForm
 from redemption.models import Round
-from redemption.views.rounds import _save_edit
 from tests.factories import UserFactory
 from tests.redemption.factories import (
     RoundFactory,
@@ -134,7 +133,9 @@ def test_a_round_opened_while_its_draft_form_was_filled_in_is_not_edited_as_a_dr
     services.open_round(round_=draft, by=UserFactory())
 
     with pytest.raises(ValidationError, match="状态刚刚变了"):
-        _save_edit(form, draft)
+        services.update_round(
+            round_=draft, seen_status=form.status, changes=form.cleaned_data, by=UserFactory()
+        )
     draft.refresh_from_db()
     assert draft.name == "2027年第一季度"
 

@@ -16,38 +16,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from residents import parsing
-from residents.forms import HouseholdFilterForm
+from residents.forms.households import HouseholdFilterForm
 from residents.models import ExportRecord, Household, Member
 from residents.selectors import filter_households
 from residents.spreadsheets import (
     DATE_FORMAT,
     EXPORT_KINDS,
-    FORMATS,
     PARAMETER_LABELS,
     Column,
     Table,
+    chosen_format,
     dated_names,
+    format_error,
     record_export,
+    refused,
     spreadsheet_response,
 )
 from residents.tenancy import REGISTER_ROLES, Role, community_required, is_admin, scoped
 
 LOG_PAGE_SIZE = 50
-REFUSED = "residents/exports/export_refused.html"
-
-
-def refused(request: HttpRequest, errors: list[str], back: str) -> HttpResponse:
-    """A download asked for with conditions that make no sense: say why, export nothing."""
-    return render(request, REFUSED, {"errors": errors, "back": back}, status=400)
-
-
-def chosen_format(request: HttpRequest) -> str | None:
-    """`?format=xlsx` (the default) or `?format=csv`; None for anything else."""
-    return parsing.choice(request.GET.get("format", "xlsx").strip().lower(), FORMATS)
-
-
-def format_error() -> str:
-    return _("文件格式只能是 xlsx 或 csv。")
 
 
 def _conditions(form: HouseholdFilterForm) -> dict[str, str]:

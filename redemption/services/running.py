@@ -14,16 +14,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from points.models import LedgerEntry
-from points.services import _entry, _stored, lock_accounts
+from points.services import lock_accounts, post_entry, stored_text
 from redemption.models import (
     MAX_QUANTITY,
     Cancellation,
@@ -32,8 +32,12 @@ from redemption.models import (
     Round,
     RoundItem,
 )
+from redemption.selectors import taken_by_household
 from residents.models import Community, Household
 from residents.transactions import retry_on_conflict
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _yuan(value: Decimal) -> str:
@@ -72,21 +76,6 @@ def _date(day) -> str:
     return _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day}
 
 
-def taken_by_household(round_: Round, household: Household | int) -> dict[int, int]:
-    """How many of each round item the household has taken in the round (not cancelled)."""
-    household_id = household if isinstance(household, int) else household.pk
-    rows = (
-        RedemptionLine.objects.filter(
-            redemption__round=round_,
-            redemption__household_id=household_id,
-            redemption__cancelled_at__isnull=True,
-        )
-        .values("item_id")
-        .annotate(quantity=Sum("quantity"))
-    )
-    return {row["item_id"]: row["quantity"] for row in rows}
-
-
 def _clean_quantities(quantities: Mapping[int, int]) -> dict[int, int]:
     cleaned = {}
     for item_id, quantity in quantities.items():
@@ -110,7 +99,7 @@ def redeem(
     household: Household,
     quantities: Mapping[int, int],
     submission_key: uuid.UUID,
-    by,
+    by: User,
     on: datetime.date | None = None,
     at: datetime.datetime | None = None,
 ) -> Redemption:
@@ -163,8 +152,8 @@ def redeem(
                 },
                 code="stock",
             )
-        limit = item.per_household_limit
-        if limit is not None and already.get(item_id, 0) + quantity > limit:
+        left = item.left_for_household(already.get(item_id, 0))
+        if left is not None and quantity > left:
             raise ValidationError(
                 _(
                     "%(item)s 每户本期限兑 %(limit)s %(unit)s，这户已兑 %(already)s %(unit)s，"
@@ -172,10 +161,10 @@ def redeem(
                 )
                 % {
                     "item": item.reward.name,
-                    "limit": limit,
+                    "limit": item.per_household_limit,
                     "unit": item.reward.unit,
                     "already": already.get(item_id, 0),
-                    "left": max(limit - already.get(item_id, 0), 0),
+                    "left": left,
                 },
                 code="limit",
             )
@@ -195,16 +184,15 @@ def redeem(
         f"{items[i].reward.name} {q}{items[i].reward.unit}×{items[i].point_price}分"
         for i, q in sorted(wanted.items())
     )
-    entry = _entry(  # refuses with a clear message when the balance is not enough
-        account,
-        -points,
+    entry = post_entry(  # refuses with a clear message when the balance is not enough
+        account=account,
+        amount=-points,
         kind=LedgerEntry.Kind.REDEEM,
-        calculation=_stored(_lazy("兑换：%(words)s"), words=words),
-        reason=_stored(_lazy("兑换单 %(number)s"), number=number),
+        calculation=stored_text(_lazy("兑换：%(words)s"), words=words),
+        reason=stored_text(_lazy("兑换单 %(number)s"), number=number),
         occurred_on=on,
-        created_by=by,
+        by=by,
     )
-    entry.save()
     round_.spent_yuan += cost
     round_.save(update_fields=["receipt_serial", "spent_yuan"])
     for item_id, quantity in wanted.items():
@@ -243,7 +231,7 @@ def redeem(
 
 
 @retry_on_conflict
-def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
+def cancel(*, redemption: Redemption, reason: str, by: User) -> Redemption:
     """Undo a redemption of the round still open: the goods back in stock, the money back in
     the budget, and a reversing entry giving the points back."""
     reason = reason.strip()
@@ -271,18 +259,17 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
     household = Household.objects.get(pk=locked.household_id)
     account = lock_accounts([household])[household.pk]
     account.household = household
-    reversal = _entry(
-        account,
-        locked.points,
+    reversal = post_entry(
+        account=account,
+        amount=locked.points,
         kind=LedgerEntry.Kind.REVERSE,
         reverses_id=locked.entry_id,
         occurred_on=timezone.localdate(),
-        reason=_stored(
+        reason=stored_text(
             _lazy("取消兑换单 %(number)s：%(reason)s"), number=locked.number, reason=reason
         ),
-        created_by=by,
+        by=by,
     )
-    reversal.save()
     for line in lines:
         items[line.item_id].taken -= line.quantity
     RoundItem.objects.bulk_update(items.values(), ["taken"])
@@ -301,7 +288,7 @@ def cancel(*, redemption: Redemption, reason: str, by) -> Redemption:
 
 
 @retry_on_conflict
-def open_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
+def open_round(*, round_: Round, by: User, on: datetime.date | None = None) -> Round:
     """Start redeeming: a draft round with at least one item, not already past its end,
     while no other round of the community is open."""
     locked = Round.objects.select_for_update().get(pk=round_.pk)
@@ -362,15 +349,15 @@ SELECT count(*), COALESCE(-SUM(amount), 0) FROM posted
 """
 
 
-def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
+def _expire(round_: Round, *, by: User, on: datetime.date) -> Expiry:
     if round_.balance_policy == Round.BalancePolicy.CARRY:
         return Expiry(0, 0)
     if round_.balance_policy == Round.BalancePolicy.CLEAR:
         keep = 0
-        reason = _stored(_lazy("“%(round)s”结账，积分清零"), round=round_.name)
+        reason = stored_text(_lazy("“%(round)s”结账，积分清零"), round=round_.name)
     else:
         keep = round_.balance_cap
-        reason = _stored(
+        reason = stored_text(
             _lazy("“%(round)s”结账，超出 %(cap)s 分的积分清零"),
             round=round_.name,
             cap=keep,
@@ -392,7 +379,7 @@ def _expire(round_: Round, *, by, on: datetime.date) -> Expiry:
 
 
 @retry_on_conflict
-def close_round(*, round_: Round, by, on: datetime.date | None = None) -> Round:
+def close_round(*, round_: Round, by: User, on: datetime.date | None = None) -> Round:
     """Settle the round: no more redemptions, and the balance policy applied to every
     passbook of the community by explicit expiry entries (none when points carry over).
     Set-based: the same few statements for 100 households or 100,000."""

@@ -1,51 +1,36 @@
+"""The household register (admins and staff): the list and its search, a household's page,
+registering and editing a household with its members, moving out and back in."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Length
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing, services
-from residents.forms import (
-    BuildingGroupForm,
-    CompoundForm,
+from residents.forms.households import (
     HouseholdFilterForm,
     HouseholdForm,
-    HouseholdTypeForm,
     MemberFormSet,
     MoveOutForm,
 )
-from residents.home_pages import home_pages
-from residents.models import BuildingGroup, Compound, Household, HouseholdType
+from residents.models import Household
 from residents.selectors import filter_households
 from residents.tenancy import (
     REGISTER_ROLES,
-    Role,
     community_required,
     get_scoped_or_404,
     is_admin,
     scoped,
-    switch_to,
 )
 
 PAGE_SIZE = 25
-
-
-@require_GET
-@community_required()
-def home(request: HttpRequest) -> HttpResponse:
-    """Where a login lands: the page an app registered for the user's role (residents.home_pages):
-    the dashboard, or the redemption counter for 兑换员 (who do not see the register)."""
-    return redirect(home_pages.for_role(request.membership.role))
 
 
 @require_GET
@@ -203,110 +188,3 @@ def household_move_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(address)s 已恢复在册。") % {"address": household.address})
     return redirect(household)
-
-
-@require_POST
-@community_required()
-def switch_community(request: HttpRequest) -> HttpResponse:
-    wanted = parsing.optional_identifier(request.POST.get("community"))
-    for membership in request.memberships:
-        if membership.community_id == wanted:
-            switch_to(request, membership.community)
-            messages.success(
-                request, _("已切换到 %(name)s。") % {"name": membership.community.name}
-            )
-            break
-    else:
-        messages.error(request, _("您不在该居民区的工作人员名单中。"))
-    return redirect("residents:home")
-
-
-# Community settings (admins): compounds, building groups and household types.
-
-SETTING_KINDS = {
-    "compound": (Compound, CompoundForm, gettext_lazy("小区")),
-    "building-group": (BuildingGroup, BuildingGroupForm, gettext_lazy("楼组")),
-    "household-type": (HouseholdType, HouseholdTypeForm, gettext_lazy("家庭类型")),
-}
-
-
-def _settings_page(request: HttpRequest, forms: dict, status: int = 200) -> HttpResponse:
-    households = Count("households", filter=Q(households__status=Household.Status.ACTIVE))
-    return render(
-        request,
-        "residents/settings.html",
-        {
-            # Aggregating queries ignore Meta.ordering, so order explicitly (naturally:
-            # 2号楼组 before 10号楼组).
-            "compounds": scoped(request, Compound)
-            .annotate(household_count=households)
-            .order_by("name"),
-            "building_groups": scoped(request, BuildingGroup)
-            .select_related("compound", "leader__household")
-            .annotate(household_count=households)
-            .order_by("compound__name", Length("name"), "name"),
-            "household_types": scoped(request, HouseholdType)
-            .annotate(household_count=households)
-            .order_by("position", "name"),
-            "forms": forms,
-        },
-        status=status,
-    )
-
-
-def _blank_setting_forms(request: HttpRequest) -> dict:
-    # Keyed with underscores so templates can reach them (forms.building_group).
-    return {
-        kind.replace("-", "_"): form_class(community=request.community, prefix=kind)
-        for kind, (_model, form_class, _label) in SETTING_KINDS.items()
-    }
-
-
-@require_GET
-@community_required(Role.ADMIN)
-def community_settings(request: HttpRequest) -> HttpResponse:
-    return _settings_page(request, _blank_setting_forms(request))
-
-
-def _save_setting(request: HttpRequest, form, label: str) -> bool:
-    try:
-        with transaction.atomic():
-            item = form.save()
-    except IntegrityError:
-        # Another admin saved the same name a moment earlier.
-        form.add_error("name", _("本居民区已有同名记录，请换一个名称。"))
-        return False
-    messages.success(request, _("已保存%(label)s“%(name)s”。") % {"label": label, "name": item})
-    return True
-
-
-@require_POST
-@community_required(Role.ADMIN)
-def setting_create(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in SETTING_KINDS:
-        raise Http404
-    _model, form_class, label = SETTING_KINDS[kind]
-    form = form_class(request.POST, community=request.community, prefix=kind)
-    if form.is_valid() and _save_setting(request, form, label):
-        return redirect("residents:settings")
-    forms = _blank_setting_forms(request)
-    forms[kind.replace("-", "_")] = form
-    return _settings_page(request, forms, status=400)
-
-
-@require_http_methods(["GET", "POST"])
-@community_required(Role.ADMIN)
-def setting_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    if kind not in SETTING_KINDS:
-        raise Http404
-    model, form_class, label = SETTING_KINDS[kind]
-    item = get_scoped_or_404(request, model, pk=pk)
-    form = form_class(request.POST or None, instance=item, community=request.community)
-    if request.method == "POST" and form.is_valid() and _save_setting(request, form, label):
-        return redirect("residents:settings")
-    return render(
-        request,
-        "residents/setting_form.html",
-        {"form": form, "item": item, "label": label},
-        status=400 if request.method == "POST" else 200,
-    )

@@ -8,35 +8,17 @@ of events and one per model their foreign keys name, however many events there a
 
 from __future__ import annotations
 
-from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from residents import audit, parsing
+from residents.forms.audit import SYSTEM, AuditFilterForm
 from residents.models import AuditEvent, StaffMembership
 from residents.tenancy import Role, community_required, is_admin, scoped
 
 PAGE_SIZE = 50
-# The actor filter's choice for changes nobody signed in made (commands, the shell).
-SYSTEM = "system"
-
-
-class AuditFilterForm(forms.Form):
-    table = forms.ChoiceField(label=gettext_lazy("对象"), required=False)
-    actor = forms.ChoiceField(label=gettext_lazy("操作人"), required=False)
-
-    def __init__(self, *args, memberships: list[StaffMembership], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["table"].choices = [("", _("全部对象")), *audit.table_choices()]
-        self.fields["actor"].choices = [
-            ("", _("全部操作人")),
-            (SYSTEM, _("系统/命令")),
-            *[(str(m.user_id), m.user.get_full_name() or m.user.username) for m in memberships],
-        ]
 
 
 def _events(request: HttpRequest):

@@ -18,7 +18,6 @@ gone (it is deleted in the import's transaction), so nothing is imported twice.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Generator, Iterator
 
 from django.contrib import messages
@@ -30,21 +29,19 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import importing, spreadsheets
-from residents.forms_import import ConfirmImportForm, RosterUploadForm
+from residents.forms.imports import ConfirmImportForm, RosterUploadForm
 from residents.models import ImportUpload
 from residents.tenancy import REGISTER_ROLES, community_required, is_admin, scoped
 
 # The preview remembers, per upload, how many errors it showed: confirming such a file
 # needs the explicit "only the good rows" choice.
 SESSION_KEY = "roster_import_errors"
-# Uploads nobody confirmed or discarded are removed after this long.
-ABANDONED_AFTER = datetime.timedelta(days=1)
 # A long list of problems is cut on the page; the full list downloads as CSV.
 PROBLEMS_SHOWN = 500
 PROGRESS_MARK = "<!-- import progress -->"
@@ -76,13 +73,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            scoped(request, ImportUpload).filter(
-                created_at__lt=timezone.now() - ABANDONED_AFTER
-            ).delete()
-            upload = ImportUpload.objects.create(
+            upload = importing.keep_upload(
                 community=request.community,
-                user=request.user,
-                file_name=form.cleaned_data["file"].name[-200:],
+                by=request.user,
+                file_name=form.cleaned_data["file"].name,
                 content=form.content,
             )
             return redirect("residents:import_preview", upload.pk)
@@ -283,7 +277,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         return _gone(request)
     _remember_errors(request, upload, None)
-    upload.delete()
+    importing.discard_upload(upload=upload)
     messages.success(
         request, _("已放弃导入“%(name)s”，没有保存任何内容。") % {"name": upload.file_name}
     )

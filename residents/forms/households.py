@@ -1,3 +1,6 @@
+"""The household register's forms: a household and its members, the list's filters, the
+move-out. The address rules and the specialties field are the roster import's too."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +25,7 @@ _ADDRESS_PART = re.compile(r"^[0-9A-Za-z]{1,10}$")
 _SPECIALTY_SPLIT = re.compile(r"[,，、;；\s]+")
 
 
-def _address_part(value: str, suffixes: tuple[str, ...], label: str, required: bool) -> str:
+def address_part(value: str, suffixes: tuple[str, ...], label: str, required: bool) -> str:
     text = normalize_digits(value).replace(" ", "")
     for suffix in suffixes:
         text = text.removesuffix(suffix)
@@ -71,15 +74,15 @@ class HouseholdForm(parsing.ModelForm):
             self.initial["compound"] = compounds[0].pk
 
     def clean_building(self) -> str:
-        return _address_part(
+        return address_part(
             self.cleaned_data["building"], ("号楼", "号", "栋", "幢"), _("楼号"), True
         )
 
     def clean_unit(self) -> str:
-        return _address_part(self.cleaned_data.get("unit", ""), ("单元",), _("单元"), False)
+        return address_part(self.cleaned_data.get("unit", ""), ("单元",), _("单元"), False)
 
     def clean_room(self) -> str:
-        return _address_part(self.cleaned_data["room"], ("室", "号"), _("室号"), True)
+        return address_part(self.cleaned_data["room"], ("室", "号"), _("室号"), True)
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data.get("phone", ""))
@@ -267,65 +270,3 @@ class HouseholdFilterForm(forms.Form):
 
 class MoveOutForm(forms.Form):
     moved_out_on = parsing.DateField(label=_("迁出日期"), window=parsing.RECENT_DAYS)
-
-
-class _NamedItemForm(parsing.ModelForm):
-    """Compounds, building groups and household types: a name unique in the community."""
-
-    def __init__(self, *args, community: Community, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.community = community
-        self.instance.community = community
-
-    def clean_name(self) -> str:
-        name = re.sub(r"\s+", " ", normalize_digits(self.cleaned_data["name"])).strip()
-        if not name:
-            raise ValidationError(_("请填写名称。"))
-        taken = type(self.instance).objects.filter(community=self.community, name=name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise ValidationError(_("本居民区已有“%(name)s”。"), params={"name": name})
-        return name
-
-    def _post_clean(self) -> None:
-        self._validate_unique = False  # checked per community in clean_name
-        super()._post_clean()
-
-
-class CompoundForm(_NamedItemForm):
-    class Meta:
-        model = Compound
-        fields = ["name"]
-
-
-class HouseholdTypeForm(_NamedItemForm):
-    class Meta:
-        model = HouseholdType
-        fields = ["name", "position"]
-
-
-class BuildingGroupForm(_NamedItemForm):
-    class Meta:
-        model = BuildingGroup
-        fields = ["name", "compound", "leader"]
-
-    def __init__(self, *args, community: Community, **kwargs) -> None:
-        super().__init__(*args, community=community, **kwargs)
-        self.fields["compound"].queryset = Compound.objects.for_community(community)
-        # The leader (楼组长) is someone living in the group: chosen once households are in it.
-        self.fields["leader"].queryset = (
-            Member.objects.filter(
-                community=community,
-                is_active=True,
-                household__building_group=self.instance.pk or 0,
-                household__status=Household.Status.ACTIVE,
-            )
-            .select_related("household")
-            .order_by("household__building", "household__room", "position")
-        )
-        self.fields["leader"].label_from_instance = lambda m: (
-            f"{m.name}（{m.household.short_address}）"
-        )
-        if not self.instance.pk:
-            self.fields["leader"].help_text = _("楼组有住户后，可在修改楼组时选择楼组长。")
