@@ -23,7 +23,7 @@ class RedemptionConfig(AppConfig):
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import DemoStep, demo_steps
-        from residents.home_pages import home_pages
+        from residents.home_pages import home_pages, household_pages
         from residents.tenancy import Role
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
@@ -51,3 +51,5 @@ class RedemptionConfig(AppConfig):
         home_pages.register(Role.ADMIN, "redemption:dashboard")
         home_pages.register(Role.STAFF, "redemption:dashboard")
         home_pages.register(Role.COUNTER, "redemption:counter")
+        # A clerk who scans a passbook's QR code lands on that household at the counter.
+        household_pages.register(Role.COUNTER, "redemption:counter_household")
