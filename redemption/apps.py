@@ -8,6 +8,7 @@ class RedemptionConfig(AppConfig):
     verbose_name = _("积分兑换")
 
     def ready(self) -> None:
+        from points.entry_details import entry_details
         from points.panels import passbook_panels
         from redemption.dashboard import FIGURES
         from redemption.models import (
@@ -18,7 +19,7 @@ class RedemptionConfig(AppConfig):
             Round,
             RoundItem,
         )
-        from redemption.passbook import ROUND_PANEL
+        from redemption.passbook import GOODS_DETAIL, ROUND_PANEL
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
@@ -40,6 +41,8 @@ class RedemptionConfig(AppConfig):
         audited_tables.register(RoundItem)
         # The open round's card on the resident's passbook page.
         passbook_panels.register(ROUND_PANEL)
+        # What a redemption took, on its passbook row (resident and staff pages).
+        entry_details.register(GOODS_DETAIL)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
             DemoStep(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")

@@ -4,10 +4,15 @@ redemption."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from collections.abc import Mapping
 
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from points.entry_details import EntryDetail
+from points.models import LedgerEntry
 from points.panels import PassbookPanel
-from redemption.models import Round
+from redemption.models import RedemptionLine, Round
 from residents.models import Household
 
 
@@ -32,4 +37,36 @@ ROUND_PANEL = PassbookPanel(
     order=10,
     template="redemption/resident/includes/_open_round_card.html",
     context=round_card,
+)
+
+
+# A passbook row names at most this many goods, so it stays within two lines on a phone.
+GOODS_NAMED = 2
+
+
+def goods_taken(entries: list[LedgerEntry]) -> Mapping[int, str]:
+    """What each redeem entry paid for, by entry id: “青菜 2斤、肥皂 1块”, or with more
+    goods “青菜 2斤、肥皂 1块等 4 样”. One query for the page."""
+    lines = (
+        RedemptionLine.objects.filter(redemption__entry_id__in=[entry.pk for entry in entries])
+        .order_by("redemption_id", "pk")
+        .values_list("redemption__entry_id", "item__reward__name", "quantity", "item__reward__unit")
+    )
+    goods: dict[int, list[str]] = {}
+    for entry_id, name, quantity, unit in lines:
+        goods.setdefault(entry_id, []).append(f"{name} {quantity}{unit}")
+    texts = {}
+    for entry_id, names in goods.items():
+        text = "、".join(names[:GOODS_NAMED])
+        if len(names) > GOODS_NAMED:
+            text = _("%(goods)s等 %(count)s 样") % {"goods": text, "count": len(names)}
+        texts[entry_id] = text
+    return texts
+
+
+GOODS_DETAIL = EntryDetail(
+    name="redemption.goods",
+    order=10,
+    kinds=frozenset({LedgerEntry.Kind.REDEEM}),
+    details=goods_taken,
 )
