@@ -17,9 +17,10 @@ from residents.models import Household
 
 
 def round_card(household: Household) -> dict:
-    """The open round of the household's community (name, dates, how many items, what
-    happens to points at closing), else the last settled round's name, else nothing.
-    One query: the open round sorts before every settled one."""
+    """The open round of the household's community (name, dates, where, how many items,
+    what happens to points at closing) and its phase — “正在兑换” only on its days, before
+    them from which day — else the last settled round's name, else nothing. One query: the
+    open round sorts before every settled one."""
     shown = (
         Round.objects.filter(community_id=household.community_id)
         .annotate(item_count=Count("items"))
@@ -28,6 +29,7 @@ def round_card(household: Household) -> dict:
     is_open = shown is not None and shown.status == Round.Status.OPEN
     return {
         "round": shown if is_open else None,
+        "phase": shown.phase if is_open else None,
         "last_closed": shown if shown is not None and not is_open else None,
     }
 

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,16 +35,8 @@ RECEIPT_PAGE = "redemption/counter/receipt.html"
 
 
 def _round_state(round_: Round | None) -> str:
-    """Where today stands in the open round: open, early (before its first day), late
-    (past its last day), or none (no open round)."""
-    if round_ is None:
-        return "none"
-    today = timezone.localdate()
-    if today < round_.opens_on:
-        return "early"
-    if today > round_.closes_on:
-        return "late"
-    return "open"
+    """Where today stands in the open round (`Round.phase`: open, early, late), or none."""
+    return "none" if round_ is None else round_.phase
 
 
 @require_GET
