@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from points.models import LedgerEntry
-from residents.models import Community, Household, TenantQuerySet
+from residents.models import Community, Household, StaffMembership, TenantQuerySet
 
 MAX_QUANTITY = 99  # of one item in one redemption; a shop counter, not a warehouse
 # What an open round may still change: when it ends, how much money, and the note; and of
@@ -459,6 +459,14 @@ class Redemption(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    def may_be_cancelled_by(self, role: str) -> bool:
+        """Whether a staff member of `role` may cancel it (the service still refuses a
+        closed round or a second cancellation): admins and staff any receipt, a counter
+        clerk only one made today — the mistake noticed at the counter, goods in hand."""
+        if role == StaffMembership.Role.COUNTER:
+            return timezone.localdate(self.created_at) == timezone.localdate()
+        return role in (StaffMembership.Role.ADMIN, StaffMembership.Role.STAFF)
 
 
 class Cancellation(models.Model):

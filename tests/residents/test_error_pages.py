@@ -126,3 +126,14 @@ def test_a_server_error_gets_the_page_without_technical_detail(community):
     assert "系统出了点问题" in body and way_back(body, HOME)
     anonymous = Client(raise_request_exception=False).get("/test-errors/500/")
     assert anonymous.status_code == 500 and way_back(page(anonymous), LOGIN)
+
+
+def test_an_error_page_never_repeats_the_address_which_may_hold_a_token(staff_client):
+    token = "z" * 43
+    for response in (
+        staff_client.get(f"/p/{token}/"),  # 404: no such passbook
+        Client().post(f"/p/{token}/"),  # 405: a link is only opened
+        staff_client.get(f"/no-such-page/{token}/"),
+    ):
+        assert response.status_code in (404, 405)
+        assert token not in page(response)
