@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "points.middleware.ResidentSessionGuard",
     "residents.middleware.CommunityMiddleware",
+    # The site's error page for the empty 405s (require_POST) and other bare error answers.
+    "residents.errors.ErrorPageMiddleware",
     # Last, as django-axes asks: it sees the login's outcome (accounts/auth.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
+# A refused CSRF check answers with the site's own 403 page (residents/errors.py).
+CSRF_FAILURE_VIEW = "residents.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "residents:home"
 LOGOUT_REDIRECT_URL = "login"
 

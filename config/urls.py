@@ -19,3 +19,9 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("redemption.urls")),
 ]
+
+# The site's error pages (residents/errors.py): its layout, language and the way back.
+handler400 = "residents.errors.bad_request"
+handler403 = "residents.errors.permission_denied"
+handler404 = "residents.errors.page_not_found"
+handler500 = "residents.errors.server_error"

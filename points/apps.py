@@ -11,10 +11,12 @@ class PointsConfig(AppConfig):
     def ready(self) -> None:
         from points.dashboard import FIGURES
         from points.models import Account, LedgerEntry, PointRule
+        from points.passbook import is_resident_visit
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import DemoStep, demo_steps
+        from residents.errors import WayBack, way_backs
         from residents.household_page import HouseholdSection, household_sections
 
         # Insert-only: corrections are reversing entries (migrations 0002 and 0007).
@@ -29,6 +31,17 @@ class PointsConfig(AppConfig):
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
             DemoStep(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+        )
+        # An error page shown to a resident session leads back to the passbook.
+        way_backs.register(
+            WayBack(
+                name="points.passbook",
+                order=10,
+                applies=is_resident_visit,
+                url_name="points:passbook",
+                label=_("回到我的存折"),
+                layout="points/resident/base_resident.html",
+            )
         )
         # Its figures on the staff dashboard.
         for figure in FIGURES:

@@ -6,6 +6,7 @@ a balance is an entry, and corrections are entries that reverse others.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -166,6 +168,18 @@ class LedgerQuerySet(TenantQuerySet):
         undone approval), not the reversal that gives back a cancelled redemption."""
         return self.filter(Q(kind="earn") | Q(kind="reverse", reverses__kind="earn"))
 
+    def posted_within(self, start: datetime.date, end: datetime.date) -> LedgerQuerySet:
+        """Entries posted (written into the passbook) from `start` to `end`, both days
+        included, in the site's time zone: what a passbook lists for a period, in the
+        order it was written, so dates and running balances read down together."""
+        zone = timezone.get_current_timezone()
+        return self.filter(
+            created_at__gte=datetime.datetime.combine(start, datetime.time.min, zone),
+            created_at__lt=datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, zone
+            ),
+        )
+
 
 class LedgerEntry(models.Model):
     """One line of the passbook. Insert-only: never updated, never deleted."""
@@ -286,10 +300,18 @@ class LedgerEntry(models.Model):
             models.Index(fields=["account", "occurred_on"], name="points_entry_account_day"),
             # Standings: one community's entries in a period.
             models.Index(fields=["community", "occurred_on"], name="points_entry_occurred"),
+            # The ledger export: one community's entries posted in a period.
+            models.Index(fields=["community", "created_at"], name="points_entry_posted"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount:+d}"
+
+    @property
+    def posted_on(self) -> datetime.date:
+        """The day the entry was written into the passbook (the passbook's date column;
+        `occurred_on`, the activity's date, is in its description)."""
+        return timezone.localdate(self.created_at)
 
 
 class PassbookToken(models.Model):

@@ -107,6 +107,15 @@ def resident_household_id(request: HttpRequest) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def is_resident_visit(request: HttpRequest) -> bool:
+    """A resident session and no staff login: what error pages lead back to the passbook."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    if session is None or (user is not None and user.is_authenticated):
+        return False
+    return resident_household_id(request) is not None
+
+
 def resident_household(request: HttpRequest) -> Household | None:
     """The household of the resident session, if it is still in residence; else None."""
     household_id = resident_household_id(request)

@@ -16,6 +16,7 @@ from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
+from points.entry_details import attach_details
 from points.models import Account, LedgerEntry
 from residents import parsing
 from residents.models import BuildingGroup, Community, Household, Member
@@ -292,10 +293,13 @@ def passbook_view(
         .annotate(points=Sum("amount"))
         .order_by("-points", "member__name")
     )
-    page = entries.filter(occurred_on__range=(period.start, period.end))
+    # Listed as written, like a paper passbook: by the day each entry was posted, so the
+    # dates and the running balance read in one order (an activity's date is in its row).
+    page = entries.posted_within(period.start, period.end)
     if before is not None:
         page = page.filter(pk__lt=before)
     rows = list(page.select_related("member", "activity").order_by("-pk")[: PASSBOOK_PAGE_SIZE + 1])
+    attach_details(rows[:PASSBOOK_PAGE_SIZE])
     return PassbookView(
         household=household,
         balance=Account.objects.balance_of(household),

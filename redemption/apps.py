@@ -8,6 +8,7 @@ class RedemptionConfig(AppConfig):
     verbose_name = _("积分兑换")
 
     def ready(self) -> None:
+        from points.entry_details import entry_details
         from points.panels import passbook_panels
         from redemption.dashboard import FIGURES
         from redemption.models import (
@@ -18,12 +19,12 @@ class RedemptionConfig(AppConfig):
             Round,
             RoundItem,
         )
-        from redemption.passbook import ROUND_PANEL
+        from redemption.passbook import GOODS_DETAIL, ROUND_PANEL
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import DemoStep, demo_steps
-        from residents.home_pages import home_pages
+        from residents.home_pages import home_pages, household_pages
         from residents.tenancy import Role
 
         # A receipt and its lines are never rewritten; a cancellation is a record of its own
@@ -40,6 +41,8 @@ class RedemptionConfig(AppConfig):
         audited_tables.register(RoundItem)
         # The open round's card on the resident's passbook page.
         passbook_panels.register(ROUND_PANEL)
+        # What a redemption took, on its passbook row (resident and staff pages).
+        entry_details.register(GOODS_DETAIL)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
             DemoStep(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")
@@ -51,3 +54,5 @@ class RedemptionConfig(AppConfig):
         home_pages.register(Role.ADMIN, "redemption:dashboard")
         home_pages.register(Role.STAFF, "redemption:dashboard")
         home_pages.register(Role.COUNTER, "redemption:counter")
+        # A clerk who scans a passbook's QR code lands on that household at the counter.
+        household_pages.register(Role.COUNTER, "redemption:counter_household")

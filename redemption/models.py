@@ -8,6 +8,7 @@ per community (see migration 0002).
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from points.models import LedgerEntry
-from residents.models import Community, Household, TenantQuerySet
+from residents.models import Community, Household, StaffMembership, TenantQuerySet
 
 MAX_QUANTITY = 99  # of one item in one redemption; a shop counter, not a warehouse
 # What an open round may still change: when it ends, how much money, and the note; and of
@@ -113,6 +114,16 @@ class Round(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("准备中")
         OPEN = "open", _("兑换中")
+        CLOSED = "closed", _("已结账")
+
+    class Phase(models.TextChoices):
+        """Where a round stands today: the one rule the passbook, the counter and the round
+        pages read (`Round.phase`). Open is not enough to redeem: only on its days."""
+
+        DRAFT = "draft", _("准备中")
+        EARLY = "early", _("已开始，未到兑换日期")
+        ON = "open", _("兑换中")
+        LATE = "late", _("已过截止日期，待结账")
         CLOSED = "closed", _("已结账")
 
     class BalancePolicy(models.TextChoices):
@@ -240,6 +251,37 @@ class Round(models.Model):
     @property
     def remaining_yuan(self) -> Decimal:
         return self.budget_yuan - self.spent_yuan
+
+    def phase_on(self, day: datetime.date) -> str:
+        """The round's phase on `day` (a Round.Phase value): residents are told “正在兑换” and
+        the counter redeems only when it is open and `day` is one of its days."""
+        if self.status == self.Status.DRAFT:
+            return self.Phase.DRAFT
+        if self.status == self.Status.CLOSED:
+            return self.Phase.CLOSED
+        return self.days_phase(day)
+
+    def days_phase(self, day: datetime.date) -> str:
+        """Where `day` stands against the round's days, whatever its status: EARLY, ON or
+        LATE (what an admin is shown before opening a round)."""
+        if day < self.opens_on:
+            return self.Phase.EARLY
+        if day > self.closes_on:
+            return self.Phase.LATE
+        return self.Phase.ON
+
+    @property
+    def phase(self) -> str:
+        """Today's phase, in the site's time zone."""
+        return self.phase_on(timezone.localdate())
+
+    @property
+    def opens_early(self) -> bool:
+        """Opening it today would put it at the counter before its first day."""
+        return self.days_phase(timezone.localdate()) == self.Phase.EARLY
+
+    def get_phase_display(self) -> str:
+        return str(self.Phase(self.phase).label)
 
     @property
     def policy_label(self) -> str:
@@ -417,6 +459,14 @@ class Redemption(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    def may_be_cancelled_by(self, role: str) -> bool:
+        """Whether a staff member of `role` may cancel it (the service still refuses a
+        closed round or a second cancellation): admins and staff any receipt, a counter
+        clerk only one made today — the mistake noticed at the counter, goods in hand."""
+        if role == StaffMembership.Role.COUNTER:
+            return timezone.localdate(self.created_at) == timezone.localdate()
+        return role in (StaffMembership.Role.ADMIN, StaffMembership.Role.STAFF)
 
 
 class Cancellation(models.Model):

@@ -4,17 +4,23 @@ redemption."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from collections.abc import Mapping
 
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from points.entry_details import EntryDetail
+from points.models import LedgerEntry
 from points.panels import PassbookPanel
-from redemption.models import Round
+from redemption.models import RedemptionLine, Round
 from residents.models import Household
 
 
 def round_card(household: Household) -> dict:
-    """The open round of the household's community (name, dates, how many items, what
-    happens to points at closing), else the last settled round's name, else nothing.
-    One query: the open round sorts before every settled one."""
+    """The open round of the household's community (name, dates, where, how many items,
+    what happens to points at closing) and its phase — “正在兑换” only on its days, before
+    them from which day — else the last settled round's name, else nothing. One query: the
+    open round sorts before every settled one."""
     shown = (
         Round.objects.filter(community_id=household.community_id)
         .annotate(item_count=Count("items"))
@@ -23,6 +29,7 @@ def round_card(household: Household) -> dict:
     is_open = shown is not None and shown.status == Round.Status.OPEN
     return {
         "round": shown if is_open else None,
+        "phase": shown.phase if is_open else None,
         "last_closed": shown if shown is not None and not is_open else None,
     }
 
@@ -32,4 +39,36 @@ ROUND_PANEL = PassbookPanel(
     order=10,
     template="redemption/resident/includes/_open_round_card.html",
     context=round_card,
+)
+
+
+# A passbook row names at most this many goods, so it stays within two lines on a phone.
+GOODS_NAMED = 2
+
+
+def goods_taken(entries: list[LedgerEntry]) -> Mapping[int, str]:
+    """What each redeem entry paid for, by entry id: “青菜 2斤、肥皂 1块”, or with more
+    goods “青菜 2斤、肥皂 1块等 4 样”. One query for the page."""
+    lines = (
+        RedemptionLine.objects.filter(redemption__entry_id__in=[entry.pk for entry in entries])
+        .order_by("redemption_id", "pk")
+        .values_list("redemption__entry_id", "item__reward__name", "quantity", "item__reward__unit")
+    )
+    goods: dict[int, list[str]] = {}
+    for entry_id, name, quantity, unit in lines:
+        goods.setdefault(entry_id, []).append(f"{name} {quantity}{unit}")
+    texts = {}
+    for entry_id, names in goods.items():
+        text = "、".join(names[:GOODS_NAMED])
+        if len(names) > GOODS_NAMED:
+            text = _("%(goods)s等 %(count)s 样") % {"goods": text, "count": len(names)}
+        texts[entry_id] = text
+    return texts
+
+
+GOODS_DETAIL = EntryDetail(
+    name="redemption.goods",
+    order=10,
+    kinds=frozenset({LedgerEntry.Kind.REDEEM}),
+    details=goods_taken,
 )

@@ -61,7 +61,7 @@ def _period_and_format(
 def _ledger_columns() -> list[Column]:
     return [
         Column(_("编号"), 8),
-        Column(_("日期"), 11, DATE_FORMAT),
+        Column(_("记账日期"), 11, DATE_FORMAT),
         Column(_("存折编号"), 11),
         Column(_("住址"), 22),
         Column(_("类型"), 9),
@@ -70,6 +70,7 @@ def _ledger_columns() -> list[Column]:
         Column(_("居民"), 9),
         Column(_("积分类别"), 9),
         Column(_("活动"), 22),
+        Column(_("活动日期"), 11, DATE_FORMAT),
         Column(_("计算方式"), 28),
         Column(_("原因"), 28),
         Column(_("冲正的记录"), 10),
@@ -127,7 +128,7 @@ def _ledger_rows(entries) -> list[list]:
         rows.append(
             [
                 entry["pk"],
-                entry["occurred_on"],
+                timezone.localdate(entry["created_at"]),
                 entry["account__household__passbook_number"],
                 addresses[household_id],
                 kinds.get(entry["kind"], entry["kind"]),
@@ -136,6 +137,7 @@ def _ledger_rows(entries) -> list[list]:
                 entry["member__name"] or "",
                 streams.get(entry["stream"], "") if entry["kind"] == LedgerEntry.Kind.EARN else "",
                 entry["activity__title"] or "",
+                entry["occurred_on"] if entry["activity__title"] else None,
                 entry["calculation"],
                 entry["reason"],
                 entry["reverses_id"],
@@ -147,13 +149,10 @@ def _ledger_rows(entries) -> list[list]:
 
 
 def _entries(request: HttpRequest, period: Period):
-    """Entries whose points belong to the period (by `occurred_on`, as in the standings),
-    in the order they were written, so each household's balance reads down the file."""
-    return (
-        scoped(request, LedgerEntry)
-        .filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
-        .order_by("pk")
-    )
+    """Entries posted in the period, in the order they were written, as the passbook lists
+    them: the dates and each household's balance read down the file together (an activity's
+    own date is a column of its own)."""
+    return scoped(request, LedgerEntry).posted_within(period.start, period.end).order_by("pk")
 
 
 def _ledger_download(

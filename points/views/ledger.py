@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from points import services
+from points.entry_details import attach_details
 from points.forms.ledger import AdjustForm, UndoForm
 from points.models import Account, LedgerEntry
 from residents import parsing
@@ -112,6 +113,7 @@ def _ledger_context(
         entry.points_in = entry.amount if entry.amount > 0 else None
         entry.points_out = -entry.amount if entry.amount < 0 else None
         entry.can_undo = entry.kind == LedgerEntry.Kind.EARN and not entry.is_reversed
+    attach_details(rows)
     context["entries"] = rows
     return context
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from points.middleware import resident_page
@@ -22,8 +24,10 @@ from points.passbook import (
 from points.rules import pick_rule, plain_words, rules_in_force
 from points.selectors import mask_name, parse_period, passbook_view, quarter_of
 from residents import parsing
+from residents.home_pages import household_pages
 from residents.models import Household
 from residents.phones import mask_phone
+from residents.tenancy import switch_to
 from volunteering.models import Project
 
 
@@ -32,14 +36,37 @@ from volunteering.models import Project
 @private
 def passbook_open(request: HttpRequest, token: str) -> HttpResponse:
     """Exchange the QR code's token for a resident session, then drop the token from the
-    address bar by redirecting."""
+    address bar by redirecting. A signed-in staff member keeps their login: the link takes
+    them to the household's own page for their role, and no resident session starts."""
     if is_throttled(request):
         return render(request, "points/resident/unavailable.html", {"throttled": True}, status=429)
     household = household_for_token(request, token[:100])
+    if request.user.is_authenticated:
+        return _staff_opens_link(request, household)
     if household is None:
         return render(request, "points/resident/unavailable.html", status=404)
     start_resident_session(request, household)
     return redirect("points:passbook")
+
+
+def _staff_opens_link(request: HttpRequest, household: Household | None) -> HttpResponse:
+    """Staff who scan a passbook (the counter phone, a desk) land on the household's page
+    for their role in its community: the household page, or the counter for a clerk. A
+    household of a community they do not work in is not found, as on every staff page."""
+    if household is None:
+        raise Http404
+    membership = next(
+        (m for m in request.memberships if m.community_id == household.community_id), None
+    )
+    if membership is None:
+        raise Http404
+    switch_to(request, membership.community)
+    messages.info(
+        request,
+        _("这是 %(number)s 的存折二维码。您已作为工作人员登录，所以打开的是这一户的工作页面。")
+        % {"number": household.passbook_number},
+    )
+    return redirect(household_pages.for_role(membership.role), household.pk)
 
 
 @resident_page

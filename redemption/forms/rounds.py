@@ -401,10 +401,30 @@ class RoundItemForm(parsing.ModelForm):
 
 
 class OpenRoundForm(forms.Form):
+    """Opening a round. Before its first day (`early`), the admin also confirms what
+    residents will read on their passbooks until then (from which day, and the note)."""
+
     confirm = forms.BooleanField(
         label=_("我已核对本期的物品、库存、预算和日期"),
         error_messages={"required": _("请先勾选确认，再开始兑换。")},
     )
+    confirm_early = forms.BooleanField(
+        label=_(
+            "我知道还没到开始日期：居民会在存折上看到从哪天开始、在哪里兑换，柜台到那天才能兑换"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, early: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.early = early
+        if not early:
+            del self.fields["confirm_early"]
+        else:
+            self.fields["confirm_early"].required = True
+            self.fields["confirm_early"].error_messages["required"] = _(
+                "还没到开始日期：请先核对居民会看到的提示，再勾选确认。"
+            )
 
 
 class CloseRoundForm(forms.Form):

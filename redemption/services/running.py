@@ -50,13 +50,14 @@ def _locked_open_round(community: Community, today: datetime.date) -> Round:
     round_ = Round.objects.select_for_update().filter(community=community).open().first()
     if round_ is None:
         raise ValidationError(_("现在没有开放的兑换期，不能兑换。"), code="round_not_open")
-    if today < round_.opens_on:
+    phase = round_.phase_on(today)
+    if phase == Round.Phase.EARLY:
         raise ValidationError(
             _("“%(round)s”从 %(day)s 开始兑换，现在还不能兑换。")
             % {"round": round_.name, "day": _date(round_.opens_on)},
             code="round_not_open",
         )
-    if today > round_.closes_on:
+    if phase == Round.Phase.LATE:
         raise ValidationError(
             _("“%(round)s”已于 %(day)s 截止兑换，请结账或延长截止日期。")
             % {"round": round_.name, "day": _date(round_.closes_on)},
@@ -296,7 +297,7 @@ def open_round(*, round_: Round, by: User, on: datetime.date | None = None) -> R
         raise ValidationError(_("只有准备中的兑换期可以开始兑换。"), code="status")
     if not locked.items.exists():
         raise ValidationError(_("请先添加本期可兑换的物品。"), code="no_items")
-    if locked.closes_on < (on or timezone.localdate()):
+    if locked.days_phase(on or timezone.localdate()) == Round.Phase.LATE:
         raise ValidationError(
             _("截止日期 %(day)s 已经过了，请先修改日期。") % {"day": _date(locked.closes_on)},
             code="past",

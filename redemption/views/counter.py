@@ -1,28 +1,28 @@
 """The redemption counter (兑换台): find the household, exchange points for goods in the
-open round, print the receipt (兑换单), and (admins and staff) cancel one.
+open round, print the receipt (兑换单), and cancel one (admins and staff any receipt of the
+open round, counter clerks one made today).
 
-Counter clerks (兑换员) see only what the counter needs: passbook number, address, masked
-names and the balance — never phone numbers or party membership.
+Counter clerks (兑换员) see only what the counter needs: passbook number, address, the
+household's members by full name (to check who is at the counter; the search results keep
+them masked, as a list others in the queue may see) and the balance — never phone numbers
+or party membership.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from points.models import Account
-from points.selectors import mask_name
 from redemption import selectors, services
 from redemption.forms.counter import CancelForm, CounterSearchForm, RedeemForm
 from redemption.models import Redemption, RedemptionLine, Round
 from residents.models import Household
 from residents.tenancy import (
-    REGISTER_ROLES,
     Role,
     community_required,
     get_scoped_or_404,
@@ -36,16 +36,8 @@ RECEIPT_PAGE = "redemption/counter/receipt.html"
 
 
 def _round_state(round_: Round | None) -> str:
-    """Where today stands in the open round: open, early (before its first day), late
-    (past its last day), or none (no open round)."""
-    if round_ is None:
-        return "none"
-    today = timezone.localdate()
-    if today < round_.opens_on:
-        return "early"
-    if today > round_.closes_on:
-        return "late"
-    return "open"
+    """Where today stands in the open round (`Round.phase`: open, early, late), or none."""
+    return "none" if round_ is None else round_.phase
 
 
 @require_GET
@@ -93,7 +85,8 @@ def _household_context(request: HttpRequest, household: Household, form: RedeemF
     total = form.total_points() if form.is_bound else 0
     return {
         "household": household,
-        "names": [mask_name(member.name) for member in household.current_members],
+        # In full: the clerk checks who is at the counter (issue 17); phones stay hidden.
+        "names": [member.name for member in household.current_members],
         "balance": balance,
         "round": round_,
         "round_state": state,
@@ -143,11 +136,8 @@ def counter_household(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _receipt_context(request: HttpRequest, redemption: Redemption, form: CancelForm | None):
-    can_cancel = (
-        request.membership.role in REGISTER_ROLES
-        and not redemption.is_cancelled
-        and redemption.round.status == Round.Status.OPEN
-    )
+    cancellable = not redemption.is_cancelled and redemption.round.status == Round.Status.OPEN
+    can_cancel = cancellable and redemption.may_be_cancelled_by(request.membership.role)
     return {
         "redemption": redemption,
         "household": redemption.household,
@@ -157,6 +147,8 @@ def _receipt_context(request: HttpRequest, redemption: Redemption, form: CancelF
             .order_by("pk")
         ),
         "can_cancel": can_cancel,
+        # A clerk looking at an earlier day's receipt of the open round: say who can.
+        "cancel_elsewhere": cancellable and not can_cancel,
         "cancel_form": form or (CancelForm() if can_cancel else None),
     }
 
@@ -180,11 +172,14 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@community_required(*REGISTER_ROLES)
+@community_required(*COUNTER_ROLES)
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Undo a redemption of the open round: goods back in stock, points back by a
-    reversing entry. Admins and staff only; the receipt keeps who, when and why."""
+    reversing entry. Admins and staff any receipt, counter clerks one made today
+    (`Redemption.may_be_cancelled_by`); the receipt keeps who, when and why."""
     redemption = _redemption_for(request, pk)
+    if not redemption.may_be_cancelled_by(request.membership.role):
+        raise PermissionDenied
     form = CancelForm(request.POST)
     if form.is_valid():
         try:

@@ -221,7 +221,7 @@ def _detail_page(
             round_=round_, offered={item.reward_id for item in items}
         )
     if can_edit and round_.status == Round.Status.DRAFT:
-        context["open_form"] = open_form or OpenRoundForm()
+        context["open_form"] = open_form or OpenRoundForm(early=round_.opens_early)
         context["other_open"] = selectors.open_round(round_.community_id)
     if can_edit and round_.status == Round.Status.OPEN:
         context["close_form"] = close_form or CloseRoundForm()
@@ -337,7 +337,7 @@ def round_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 @community_required(Role.ADMIN)
 def round_open(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = _round_for(request, pk)
-    form = OpenRoundForm(request.POST)
+    form = OpenRoundForm(request.POST, early=round_.opens_early)
     if form.is_valid():
         try:
             round_ = services.open_round(round_=round_, by=request.user)

@@ -68,7 +68,7 @@ def test_a_counter_clerk_finds_a_household_redeems_and_gets_the_receipt_on_a_pho
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/counter/households/{household.pk}/")
     assert "SX-00123" in page.locator("h1").inner_text()
-    assert "郑*友" in page.content() and "郑兴友" not in page.content()
+    assert "郑兴友" in page.content()  # in full, to check who is at the counter
     assert page.locator("#counter-balance").inner_text() == "100"
 
     page.fill(f"#id_qty_{soap.pk}", "2")

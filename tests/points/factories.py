@@ -1,6 +1,9 @@
+import contextlib
 import datetime
+from unittest import mock
 
 import factory
+from django.utils import timezone
 
 from points.models import PointRule
 from tests.factories import CommunityFactory, UserFactory
@@ -16,3 +19,12 @@ class PointRuleFactory(factory.django.DjangoModelFactory):
     starts_on = datetime.date(2026, 1, 1)
     points_per_session = 1
     created_by = factory.SubFactory(UserFactory)
+
+
+@contextlib.contextmanager
+def posting_on(day: datetime.date, hour: int = 10):
+    """Entries written inside are posted on `day` (their `created_at`, which the ledger
+    never lets anyone change afterwards), at `hour` o'clock in the site's time zone."""
+    moment = datetime.datetime.combine(day, datetime.time(hour), timezone.get_current_timezone())
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield moment

@@ -26,7 +26,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
-from tests.points.factories import PointRuleFactory
+from tests.points.factories import PointRuleFactory, posting_on
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 from volunteering.models import Attendance
 
@@ -78,8 +78,9 @@ def earn(member, project, day, by, times=1) -> list[int]:
 
 @pytest.fixture
 def zheng(community, project, clerk):
-    """郑兴友 of 阳光苑5号2单元302室: 3 points on 8 October, one of them taken back, 1 point
-    on 30 September, and an adjustment on 9 October."""
+    """郑兴友 of 阳光苑5号2单元302室: 1 point for 30 September posted that day; 3 points for
+    8 October posted on 10 October, one of them taken back on 12 October, with an
+    adjustment dated 9 October posted that day too."""
     compound = CompoundFactory(community=community, name="阳光苑")
     household = HouseholdFactory(
         community=community,
@@ -91,14 +92,17 @@ def zheng(community, project, clerk):
         phone="13812345678",
     )
     member = MemberFactory(household=household, name="郑兴友", phone="13987654321")
-    earn(member, project, D(2026, 9, 30), clerk)
-    first, *_rest = earn(member, project, D(2026, 10, 8), clerk, times=3)
-    services.undo_approval(
-        attendance=Attendance.objects.get(pk=first), reason="登记错了人", by=clerk
-    )
-    services.adjust(
-        household=household, amount=5, reason="纸质存折转入", by=clerk, on=D(2026, 10, 9)
-    )
+    with posting_on(D(2026, 9, 30)):
+        earn(member, project, D(2026, 9, 30), clerk)
+    with posting_on(D(2026, 10, 10)):
+        first, *_rest = earn(member, project, D(2026, 10, 8), clerk, times=3)
+    with posting_on(D(2026, 10, 12)):
+        services.undo_approval(
+            attendance=Attendance.objects.get(pk=first), reason="登记错了人", by=clerk
+        )
+        services.adjust(
+            household=household, amount=5, reason="纸质存折转入", by=clerk, on=D(2026, 10, 9)
+        )
     return member
 
 
@@ -121,7 +125,9 @@ def test_a_households_ledger_for_a_quarter_lists_its_entries_in_order(staff_clie
         ("调整", 5, 8),
     ]
     earned = rows[0]
-    assert earned["日期"] == datetime.datetime(2026, 10, 8)  # a date cell, not text
+    # The day it was posted, as the passbook lists it; the activity's own date beside it.
+    assert earned["记账日期"] == datetime.datetime(2026, 10, 10)  # a date cell, not text
+    assert earned["活动日期"] == datetime.datetime(2026, 10, 8)
     assert earned["存折编号"] == "SX-00123"
     assert earned["住址"] == "阳光苑5号2单元302室"
     assert earned["居民"] == "郑兴友" and earned["积分类别"] == "增值分"
@@ -147,8 +153,14 @@ def test_a_year_takes_in_every_quarter_and_a_csv_reads_back_the_same(staff_clien
     )
 
     rows = csv_dicts(response)
-    assert [r["日期"] for r in rows] == ["2026-09-30", *["2026-10-08"] * 4, "2026-10-09"]
+    assert [r["记账日期"] for r in rows] == [
+        "2026-09-30",
+        *["2026-10-10"] * 3,
+        *["2026-10-12"] * 2,
+    ]
+    assert [r["活动日期"] for r in rows] == ["2026-09-30", *["2026-10-08"] * 4, ""]
     assert [int(r["积分"]) for r in rows] == [1, 1, 1, 1, -1, 5]
+    assert [int(r["余额"]) for r in rows] == [1, 2, 3, 4, 3, 8]  # read down, never a jump
     assert not MOBILE.search(response.content.decode())
 
 
@@ -219,7 +231,8 @@ def test_the_communitys_ledger_has_every_households_entries_of_the_period(
     staff_client, zheng, project, clerk, community, other_community
 ):
     neighbour = MemberFactory(household__community=community, name="李秀英")
-    earn(neighbour, project, D(2026, 11, 2), clerk, times=2)
+    with posting_on(D(2026, 11, 3)):
+        earn(neighbour, project, D(2026, 11, 2), clerk, times=2)
     PointRuleFactory(community=other_community, starts_on=D(2020, 1, 1))
     stranger = MemberFactory(household__community=other_community, name="外人")
     earn(stranger, ProjectFactory(community=other_community), D(2026, 11, 2), clerk)

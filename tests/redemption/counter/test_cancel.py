@@ -1,9 +1,12 @@
 """Cancelling a redemption at the counter: the stock, the money and the points go back;
 refused with a reason when it may not."""
 
+import datetime
+import uuid
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from points.models import LedgerEntry
 from redemption import services
@@ -49,9 +52,44 @@ def test_an_admin_may_cancel(admin_client_of_community, redemption, funded):
     assert balance(funded) == 100
 
 
-def test_a_counter_clerk_cannot_cancel(counter_client, redemption, round_, funded):
-    before = snapshot(round_, funded)
+def test_a_counter_clerk_cancels_a_receipt_made_today_with_a_reason(
+    counter_client, redemption, round_, funded
+):
+    """Issue 17, item 11: the clerk undoes a wrong receipt at once, through the same
+    service and with the reason on record, as admins do."""
     response = counter_client.post(cancel_url(redemption), {"reason": "拿错了"})
+    assert response.status_code == 302
+    redemption.refresh_from_db()
+    assert redemption.is_cancelled and redemption.cancel_reason == "拿错了"
+    assert redemption.cancelled_by == counter_client.user
+    assert balance(funded) == 100
+
+
+def test_a_counter_clerk_needs_a_reason_too(counter_client, redemption, round_, funded):
+    before = snapshot(round_, funded)
+    response = counter_client.post(cancel_url(redemption), {"reason": " "})
+    assert response.status_code == 400
+    assert snapshot(round_, funded) == before
+
+
+def test_a_counter_clerk_cannot_cancel_an_earlier_days_receipt(
+    counter_client, funded, round_, items, clerk
+):
+    soap, _oil = items
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    earlier = services.redeem(
+        community=funded.community,
+        household=funded,
+        quantities={soap.pk: 1},
+        submission_key=uuid.uuid4(),
+        by=clerk,
+        at=yesterday,
+    )
+    before = snapshot(round_, funded)
+    page = counter_client.get(receipt_url(earlier))
+    assert page.context["can_cancel"] is False
+    assert "兑换员只能取消当天的兑换单" in page.content.decode()
+    response = counter_client.post(cancel_url(earlier), {"reason": "拿错了"})
     assert response.status_code == 403
     assert snapshot(round_, funded) == before
 

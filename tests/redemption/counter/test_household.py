@@ -38,7 +38,7 @@ from tests.redemption.factories import RewardFactory, RoundItemFactory, give_poi
 pytestmark = pytest.mark.django_db
 
 
-def test_the_household_page_shows_balance_items_limits_and_what_it_took_masked_and_no_phone(
+def test_the_household_page_shows_balance_items_limits_what_it_took_full_names_and_no_phone(
     counter_client, funded, round_, items, clerk
 ):
     soap, oil = items
@@ -51,8 +51,8 @@ def test_the_household_page_shows_balance_items_limits_and_what_it_took_masked_a
     for text in (
         "SX-00123",
         "山鑫阳光城一期5号302室",
-        "郑*友",
-        "李*英",
+        "郑兴友",  # in full: the clerk checks who is at the counter (issue 17)
+        "李秀英",
         ">90<",  # the balance
         soap.reward.name,
         oil.reward.name,
@@ -66,7 +66,7 @@ def test_the_household_page_shows_balance_items_limits_and_what_it_took_masked_a
         f'name="qty_{soap.pk}"',
     ):
         assert text in body, text
-    for secret in ("郑兴友", MEMBER_PHONE, HOUSEHOLD_PHONE, "党员", "☭", "8.50"):
+    for secret in (MEMBER_PHONE, HOUSEHOLD_PHONE, "党员", "☭", "8.50"):
         assert secret not in body, secret
     assert response.context["can_redeem"]
 
@@ -240,6 +240,16 @@ def test_the_household_page_without_an_open_round_says_so(counter_client, funded
     assert response.status_code == 200
     assert "现在没有开放的兑换期" in response.content.decode()
     assert response.context["can_redeem"] is False
+
+
+def test_a_household_with_0_points_gets_a_plain_state_instead_of_the_order_form(
+    counter_client, household, round_, items
+):
+    """Issue 17, item 11: no order form to fill in for nothing."""
+    body = counter_client.get(household_url(household)).content.decode()
+    assert "积分为 0" in body
+    assert 'id="counter-form"' not in body and 'name="submission_key"' not in body
+    assert "这户本期的兑换" in body  # what it took earlier stays in view
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
