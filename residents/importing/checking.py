@@ -15,6 +15,7 @@ from residents.importing.planning import HouseholdPlanner
 from residents.importing.reading import BLANK_RUN_ROWS, find_header, max_rows, too_many_rows
 from residents.importing.results import (
     PROGRESS_EVERY,
+    ImportChoices,
     Problems,
     Progress,
     RosterCheck,
@@ -28,8 +29,15 @@ from residents.models import Community, Compound
 class Checker:
     """Reads the rows against the community's register and plans every household."""
 
-    def __init__(self, community: Community, table: Table, file_name: str) -> None:
+    def __init__(
+        self,
+        community: Community,
+        table: Table,
+        file_name: str,
+        choices: ImportChoices | None = None,
+    ) -> None:
         self.community = community
+        self.choices = choices or ImportChoices()
         self.table = table
         self.check = RosterCheck(
             file_name=file_name,
@@ -72,6 +80,9 @@ class Checker:
             self.problems,
             columns=set(self.index),
             default_compound=self.default_compound,
+            choices=self.choices,
+            group_names={g.pk: g.name for g in self.cells.building_groups.values()},
+            type_names={t.pk: t.name for t in self.cells.household_types.values()},
         )
         plans, loose = planner.group(rows)
         planner.match_households(plans)

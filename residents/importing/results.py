@@ -100,6 +100,53 @@ class Row:
         return bool(self.failed)
 
 
+@dataclass(frozen=True)
+class ImportChoices:
+    """What the person importing agreed to beyond what an import does by itself: to replace
+    phone numbers on record (all of them, or the changes named by their keys), and (admins)
+    to create the compounds and household types the file names but the register lacks."""
+
+    replace_phones: bool = False
+    phones: frozenset[str] = frozenset()
+    create_missing: bool = False
+
+    def may_replace(self, key: str) -> bool:
+        return self.replace_phones or key in self.phones
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a household or member on record that the import changes, old → new,
+    as shown. A phone on record that the file replaces has a key (`member-12`,
+    `household-3`) to agree to it by; `held` means that was not agreed, so it stays."""
+
+    label: str
+    old: str
+    new: str
+    phone_key: str = ""
+    held: bool = False
+    masked_old: str = ""
+    masked_new: str = ""
+
+    @property
+    def phone_kind(self) -> str:
+        """ "member" or "household": the name of the input that agrees to this change."""
+        return self.phone_key.partition("-")[0]
+
+    @property
+    def phone_id(self) -> str:
+        return self.phone_key.partition("-")[2]
+
+
+@dataclass
+class MemberChanges:
+    """A member of a household on record whom the import adds or changes."""
+
+    name: str
+    changes: list[FieldChange] = field(default_factory=list)
+    is_new: bool = False
+
+
 @dataclass
 class HouseholdPlan:
     """One household of the file and what importing it does."""
@@ -117,6 +164,9 @@ class HouseholdPlan:
     changed_members: list[tuple[Member, dict[str, Any]]] = field(default_factory=list)
     unchanged_members: int = 0
     missing_members: list[Member] = field(default_factory=list)
+    # What changes on record, as shown: the household's fields, then its members'.
+    changes: list[FieldChange] = field(default_factory=list)
+    member_changes: list[MemberChanges] = field(default_factory=list)
 
     @property
     def bad(self) -> bool:
@@ -131,6 +181,13 @@ class HouseholdPlan:
             or self.new_members
             or self.changed_members
         )
+
+    @property
+    def held_phones(self) -> list[tuple[str, FieldChange]]:
+        """(whose, change) of each phone on record the file would replace, not agreed."""
+        found = [(_("全户"), c) for c in self.changes if c.held]
+        found += [(m.name, c) for m in self.member_changes for c in m.changes if c.held]
+        return found
 
     @property
     def label(self) -> str:
@@ -176,6 +233,26 @@ class RosterCheck:
     households_skipped: int = 0
     saved: bool = False
     seconds: float = 0.0
+
+    @property
+    def changed_plans(self) -> list[HouseholdPlan]:
+        """Households on record that the import changes (or would, phones agreed); those
+        with a phone to agree to first."""
+        changed = [
+            plan
+            for plan in self.plans
+            if not plan.bad and not plan.is_new and (plan.changes or plan.member_changes)
+        ]
+        return sorted(changed, key=lambda plan: not plan.held_phones)
+
+    @property
+    def held_phones(self) -> list[tuple[HouseholdPlan, str, FieldChange]]:
+        return [
+            (plan, whose, change)
+            for plan in self.plans
+            if not plan.bad
+            for whose, change in plan.held_phones
+        ]
 
     @property
     def errors(self) -> list[Problem]:

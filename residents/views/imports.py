@@ -44,6 +44,8 @@ from residents.tenancy import REGISTER_ROLES, community_required, is_admin, scop
 SESSION_KEY = "roster_import_errors"
 # A long list of problems is cut on the page; the full list downloads as CSV.
 PROBLEMS_SHOWN = 500
+# Households whose changes the preview and the result list one by one.
+CHANGES_SHOWN = 200
 PROGRESS_MARK = "<!-- import progress -->"
 OUTCOME_MARK = "<!-- import outcome -->"
 
@@ -136,6 +138,8 @@ def _preview_page(
             "problems_cut": check is not None and len(check.problems) > PROBLEMS_SHOWN,
             "problems_shown": PROBLEMS_SHOWN,
             "missing_shown": check.missing_members[:100] if check else [],
+            "changes_shown": CHANGES_SHOWN,
+            "changes_slice": f":{CHANGES_SHOWN}",
             "is_admin": is_admin(request),
         },
         status=status,
@@ -212,11 +216,15 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _preview_page(request, upload, form, status=400)
     _remember_errors(request, upload, None)
-    return _streamed_import(request, upload, only_good_rows)
+    choices = form.import_choices(admin=is_admin(request))
+    return _streamed_import(request, upload, only_good_rows, choices)
 
 
 def _streamed_import(
-    request: HttpRequest, upload: ImportUpload, only_good_rows: bool
+    request: HttpRequest,
+    upload: ImportUpload,
+    only_good_rows: bool,
+    choices: importing.ImportChoices,
 ) -> StreamingHttpResponse:
     # Rendered now, while the request is being handled (messages, CSRF, the session).
     page = render_to_string("residents/import/running.html", {"upload": upload}, request)
@@ -229,8 +237,14 @@ def _streamed_import(
         only_good_rows=only_good_rows,
         actor_id=request.user.pk,
         upload_id=upload.pk,
+        choices=choices,
     )
-    context = {"upload": upload, "is_admin": is_admin(request)}
+    context = {
+        "upload": upload,
+        "is_admin": is_admin(request),
+        "changes_shown": CHANGES_SHOWN,
+        "changes_slice": f":{CHANGES_SHOWN}",
+    }
     response = StreamingHttpResponse(
         _stream(steps, top, middle, bottom, context, translation.get_language()),
         content_type="text/html; charset=utf-8",

@@ -1,5 +1,7 @@
-"""`manage.py import_households FILE --community SLUG [--dry-run] [--only-good-rows]`:
-the household roster from an Excel or CSV file (see residents.importing)."""
+"""`manage.py import_households FILE --community SLUG [--dry-run] [--only-good-rows]
+[--replace-phones]`: the household roster from an Excel or CSV file (see
+residents.importing). Every change to a household or member on record is printed, old → new;
+a phone number on record is replaced only with --replace-phones."""
 
 from __future__ import annotations
 
@@ -31,9 +33,21 @@ class Command(BaseCommand):
             action="store_true",
             help="有错误时只导入没有问题的户（有错误的户整户跳过）。",
         )
+        parser.add_argument(
+            "--replace-phones",
+            action="store_true",
+            help="名册里已有的手机号码与文件不同时，按文件替换（不加则保留名册里的号码）。",
+        )
 
     def handle(
-        self, *args, file: str, community: str, dry_run: bool, only_good_rows: bool, **options
+        self,
+        *args,
+        file: str,
+        community: str,
+        dry_run: bool,
+        only_good_rows: bool,
+        replace_phones: bool,
+        **options,
     ) -> None:
         found = Community.objects.filter(slug=community).first()
         if found is None:
@@ -44,9 +58,14 @@ class Command(BaseCommand):
         try:
             importing.check_size(path.stat().st_size)
             content = path.read_bytes()
+            choices = importing.ImportChoices(replace_phones=replace_phones)
             if dry_run:
                 check = importing.check_roster(
-                    community=found, content=content, file_name=path.name, progress=self._progress
+                    community=found,
+                    content=content,
+                    file_name=path.name,
+                    progress=self._progress,
+                    choices=choices,
                 )
             else:
                 check = importing.import_roster(
@@ -55,6 +74,7 @@ class Command(BaseCommand):
                     file_name=path.name,
                     only_good_rows=only_good_rows,
                     progress=self._progress,
+                    choices=choices,
                 )
         except importing.RosterRejected as rejected:
             self._report(rejected.check)
@@ -102,6 +122,7 @@ class Command(BaseCommand):
         for problem in check.problems:
             kind = "错误" if problem.is_error else "提示"
             self.stdout.write(f"{kind} 第 {problem.row} 行 · {problem.column}：{problem.message}")
+        self._report_changes(check)
         if check.missing_members:
             listed = "、".join(
                 f"{name}（{household}）"
@@ -110,4 +131,26 @@ class Command(BaseCommand):
             more = " 等" if len(check.missing_members) > MISSING_LISTED else ""
             self.stdout.write(
                 f"文件里没有，未改动：{len(check.missing_members)} 位居民：{listed}{more}"
+            )
+
+    def _report_changes(self, check: importing.RosterCheck) -> None:
+        for plan in check.changed_plans:
+            self.stdout.write(f"修改 {plan.label}：")
+            lines = [("", change) for change in plan.changes]
+            for member in plan.member_changes:
+                if member.is_new:
+                    self.stdout.write(f"  {member.name}：新增居民")
+                lines += [(f"{member.name} · ", change) for change in member.changes]
+            for whose, change in lines:
+                note = ""
+                if change.held:
+                    note = "（保留原号码；加 --replace-phones 才替换）"
+                elif change.phone_key:
+                    note = "（替换原号码）"
+                self.stdout.write(f"  {whose}{change.label}：{change.old} → {change.new}{note}")
+        held = check.held_phones
+        if held:
+            self.stdout.write(
+                f"有 {len(held)} 个手机号码与名册不同，保留了名册里的号码"
+                "（加 --replace-phones 按文件替换）。"
             )
