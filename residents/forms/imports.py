@@ -62,6 +62,9 @@ class ConfirmImportForm(forms.Form):
     )
     replace_member = parsing.IdListField(required=False)
     replace_household = parsing.IdListField(required=False)
+    # Admins only: create the compounds, building groups and household types listed as
+    # missing, in the same confirmation.
+    create_missing = forms.BooleanField(required=False)
 
     def import_choices(self, *, admin: bool) -> importing.ImportChoices:
         """What was agreed to; nothing unless an admin agreed."""
@@ -71,5 +74,7 @@ class ConfirmImportForm(forms.Form):
         keys = [f"member-{pk}" for pk in data["replace_member"]]
         keys += [f"household-{pk}" for pk in data["replace_household"]]
         return importing.ImportChoices(
-            replace_phones=data["replace_all_phones"], phones=frozenset(keys)
+            replace_phones=data["replace_all_phones"],
+            phones=frozenset(keys),
+            create_missing=data["create_missing"],
         )

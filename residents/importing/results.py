@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from residents.importing.columns import COLUMN_BY_KEY, Column
+from residents.importing.columns import COLUMN_BY_KEY, Column, group_name
 from residents.models import Compound, Household, Member
 
 # A progress event every this many rows read or checked.
@@ -64,6 +64,9 @@ class Problem:
     column: str  # the column's header as written in the file
     message: str
     is_error: bool = True
+    # A compound, building group or household type the register lacks (which an admin may
+    # have the import create).
+    unknown_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,10 @@ class RosterCheck:
     unknown_compounds: list[tuple[str, int]] = field(default_factory=list)
     unknown_building_groups: list[tuple[str, int]] = field(default_factory=list)
     unknown_household_types: list[tuple[str, int]] = field(default_factory=list)
+    # An unknown building group's compound, when all its rows name the same one.
+    unknown_group_compounds: dict[str, str] = field(default_factory=dict)
+    # What the import created, asked to (ImportChoices.create_missing): (kind, name).
+    created: list[tuple[str, str]] = field(default_factory=list)
     plans: list[HouseholdPlan] = field(default_factory=list)
     missing_members: list[tuple[str, str]] = field(default_factory=list)  # (household, name)
     households_new: int = 0
@@ -261,6 +268,24 @@ class RosterCheck:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
+
+    @property
+    def errors_unless_created(self) -> int:
+        """The errors left once the names the register lacks are created."""
+        return sum(1 for p in self.problems if p.is_error and not p.unknown_name)
+
+    @property
+    def new_building_groups(self) -> list[tuple[str, int, str]]:
+        """(name in the file, rows, name it would be created as: 5 → 5号楼组)."""
+        return [(name, rows, group_name(name)) for name, rows in self.unknown_building_groups]
+
+    @property
+    def unknown_name_count(self) -> int:
+        return (
+            len(self.unknown_compounds)
+            + len(self.unknown_building_groups)
+            + len(self.unknown_household_types)
+        )
 
     @property
     def has_errors(self) -> bool:
@@ -310,9 +335,10 @@ class Problems:
     def column_text(self, key: str) -> str:
         return self.header_text.get(key) or str(COLUMN_BY_KEY[key].label)
 
-    def error(self, row: Row, key: str, message: str) -> None:
+    def error(self, row: Row, key: str, message: str, *, unknown_name: bool = False) -> None:
         row.failed.add(key)
-        self.check.problems.append(Problem(row.number, self.column_text(key), message))
+        problem = Problem(row.number, self.column_text(key), message, unknown_name=unknown_name)
+        self.check.problems.append(problem)
 
     def warn(self, row: Row, key: str, message: str) -> None:
         self.check.problems.append(Problem(row.number, self.column_text(key), message, False))

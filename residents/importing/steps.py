@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from residents.importing.checking import Checker
+from residents.importing.creating import create_missing
 from residents.importing.reading import read_steps
 from residents.importing.results import (
     ImportChoices,
@@ -62,6 +63,11 @@ def import_steps(
             # One import at a time per community: the second waits, then sees the first's rows.
             Community.objects.select_for_update().filter(pk=community.pk).values_list("pk").get()
             check = yield from Checker(community, table, file_name, choices).run()
+            if choices is not None and choices.create_missing and check.has_unknown_names:
+                created = create_missing(community, check)
+                if created:  # check again, against the register with the new names in it
+                    check = yield from Checker(community, table, file_name, choices).run()
+                check.created = created
             if check.has_errors and not only_good_rows:
                 raise RosterRejected(check)
             yield from write_steps(community, check)

@@ -1,7 +1,8 @@
 """`manage.py import_households FILE --community SLUG [--dry-run] [--only-good-rows]
-[--replace-phones]`: the household roster from an Excel or CSV file (see
+[--replace-phones] [--create-missing]`: the household roster from an Excel or CSV file (see
 residents.importing). Every change to a household or member on record is printed, old → new;
-a phone number on record is replaced only with --replace-phones."""
+a phone number on record is replaced only with --replace-phones; compounds, building groups
+and household types the register lacks are created only with --create-missing."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ class Command(BaseCommand):
             action="store_true",
             help="名册里已有的手机号码与文件不同时，按文件替换（不加则保留名册里的号码）。",
         )
+        parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="新建文件里有、本居民区还没有的小区、楼组和家庭类型（先用 --dry-run 核对名称）。",
+        )
 
     def handle(
         self,
@@ -47,6 +53,7 @@ class Command(BaseCommand):
         dry_run: bool,
         only_good_rows: bool,
         replace_phones: bool,
+        create_missing: bool,
         **options,
     ) -> None:
         found = Community.objects.filter(slug=community).first()
@@ -58,7 +65,9 @@ class Command(BaseCommand):
         try:
             importing.check_size(path.stat().st_size)
             content = path.read_bytes()
-            choices = importing.ImportChoices(replace_phones=replace_phones)
+            choices = importing.ImportChoices(
+                replace_phones=replace_phones, create_missing=create_missing
+            )
             if dry_run:
                 check = importing.check_roster(
                     community=found,
@@ -85,6 +94,9 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
 
         self._report(check)
+        if check.created:
+            listed = "、".join(f"{kind}“{name}”" for kind, name in check.created)
+            self.stdout.write(f"已新建 {len(check.created)} 个名称：{listed}")
         if dry_run:
             self.stdout.write(f"试运行，没有保存。导入后将是——{check.summary()}。")
             if check.has_errors and not only_good_rows:
@@ -118,7 +130,7 @@ class Command(BaseCommand):
         ):
             if names:
                 listed = "、".join(f"{name}（{rows} 行）" for name, rows in names)
-                self.stdout.write(f"本居民区没有的{label}（导入不会新建）：{listed}")
+                self.stdout.write(f"本居民区没有的{label}（加 --create-missing 则新建）：{listed}")
         for problem in check.problems:
             kind = "错误" if problem.is_error else "提示"
             self.stdout.write(f"{kind} 第 {problem.row} 行 · {problem.column}：{problem.message}")
