@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from points.entry_details import attach_details
@@ -228,7 +228,7 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
         .annotate(
             in_residence=Count("households", filter=Q(households__status=Household.Status.ACTIVE))
         )
-        .order_by("compound__name", Length("name"), "name")
+        .order_by("compound__sort_key", "sort_key", "name")
     )
     rows = {
         group.pk: GroupRow(rank=None, group=group, households=group.in_residence)

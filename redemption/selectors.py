@@ -175,7 +175,7 @@ def pick_list(round_: Round) -> QuerySet[RedemptionLine]:
         )
         .order_by(
             # Natural order: building 2 before building 10, room 302 before room 1201.
-            "redemption__household__compound__name",
+            "redemption__household__compound__sort_key",
             Length("redemption__household__building"),
             "redemption__household__building",
             "redemption__household__unit",
@@ -272,7 +272,7 @@ def find_households_at_counter(households: QuerySet[Household], query: str) -> C
         households_for_counter(found).order_by(
             # In residence first, then natural address order (building 2 before 10).
             Case(When(status=Household.Status.ACTIVE, then=0), default=1),
-            "compound__name",
+            "compound__sort_key",
             Length("building"),
             "building",
             "unit",

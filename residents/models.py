@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from residents.ordering import sort_key_field
 from residents.phones import mask_phone
 from residents.pinyin import pinyin_keys
 
@@ -102,13 +103,15 @@ class Compound(models.Model):
         Community, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("居民区")
     )
     name = models.CharField(_("小区名称"), max_length=100)
+    # Counting order (一期 二期 … 十期), computed by PostgreSQL: see residents.ordering.
+    sort_key = sort_key_field()
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("小区")
         verbose_name_plural = pgettext_lazy("plural", "小区")
-        ordering = ["name"]
+        ordering = ["sort_key", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "name"], name="residents_compound_unique_name"
@@ -145,13 +148,15 @@ class BuildingGroup(models.Model):
         related_name="led_building_groups",
         verbose_name=_("楼组长"),
     )
+    # Counting order (2号楼组 before 10号楼组), computed by PostgreSQL: see residents.ordering.
+    sort_key = sort_key_field()
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("楼组")
         verbose_name_plural = pgettext_lazy("plural", "楼组")
-        ordering = ["name"]
+        ordering = ["sort_key", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "name"], name="residents_buildinggroup_unique_name"
@@ -248,7 +253,7 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("户")
         verbose_name_plural = pgettext_lazy("plural", "户")
-        ordering = ["compound__name", "building", "unit", "room"]
+        ordering = ["compound__sort_key", "building", "unit", "room"]
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "passbook_number"],

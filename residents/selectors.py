@@ -82,7 +82,7 @@ def search_members(queryset: MemberQuerySet, query: str, limit: int = 20) -> lis
         people.filter(found).order_by(
             # Natural order, as in the register: building 7 before building 10; non-residents
             # (no household: NULL, which PostgreSQL sorts last) last.
-            "household__compound__name",
+            "household__compound__sort_key",
             Length("household__building"),
             "household__building",
             Length("household__room"),
@@ -110,5 +110,5 @@ def filter_households(queryset, data: dict | None):
     elif status != "all":
         queryset = queryset.active()
     return queryset.order_by(
-        "compound__name", Length("building"), "building", "unit", Length("room"), "room", "pk"
+        "compound__sort_key", Length("building"), "building", "unit", Length("room"), "room", "pk"
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import (
     DEFAULT_HOUSEHOLD_TYPES,
+    BuildingGroup,
     Community,
     Household,
     HouseholdType,
@@ -87,7 +88,10 @@ def next_passbook_numbers(community: Community, count: int = 1) -> list[str]:
     return [f"{locked.passbook_prefix}-{serial:05d}" for serial in range(first, first + count)]
 
 
-def _address_taken(community: Community, fields: dict[str, Any], exclude_pk: int | None) -> bool:
+def _household_at(
+    community: Community, fields: dict[str, Any], exclude_pk: int | None
+) -> int | None:
+    """The household in residence at this address (but the one excluded), if any."""
     same = Household.objects.active().filter(
         community=community,
         compound=fields["compound"],
@@ -97,16 +101,43 @@ def _address_taken(community: Community, fields: dict[str, Any], exclude_pk: int
     )
     if exclude_pk is not None:
         same = same.exclude(pk=exclude_pk)
-    return same.exists()
+    return same.values_list("pk", flat=True).first()
 
 
-def _duplicate_address_error(fields: dict[str, Any]) -> ValidationError:
+def _duplicate_address_error(fields: dict[str, Any], found: int | None) -> ValidationError:
+    """The address is taken. The error's params name the household found (`household`),
+    so that the page can link to it."""
     unit = f"{fields['unit']}单元" if fields.get("unit") else ""
     address = f"{fields['compound'].name}{fields['building']}号{unit}{fields['room']}室"
     return ValidationError(
-        _("%(address)s 已有在册的户，请先查找该户，或核对地址。") % {"address": address},
+        _("%(address)s 已有在册的户，请先查看该户，或核对地址。"),
         code="duplicate_address",
+        params={"address": address, "household": found},
     )
+
+
+def duplicate_household_id(error: ValidationError) -> int | None:
+    """The household a duplicate-address error found (None for any other error)."""
+    for item in error.error_list if hasattr(error, "error_list") else ():
+        if item.code == "duplicate_address" and item.params:
+            return item.params.get("household")
+    return None
+
+
+def building_group_of(community: Community, compound, building: str):
+    """The building group of a building whose households in residence all belong to one
+    group (None when they belong to none, or to several)."""
+    groups = list(
+        Household.objects.active()
+        .filter(community=community, compound=compound, building=building)
+        .exclude(building_group=None)
+        .order_by()
+        .values_list("building_group", flat=True)
+        .distinct()[:2]
+    )
+    if len(groups) != 1:
+        return None
+    return BuildingGroup.objects.get(pk=groups[0])
 
 
 @transaction.atomic
@@ -133,8 +164,17 @@ def save_household(
     if not any(True for _m in members):
         raise ValidationError(_("每户至少登记一位居民。"), code="no_members")
     exclude = household.pk if household else None
-    if (household is None or household.is_active) and _address_taken(community, fields, exclude):
-        raise _duplicate_address_error(fields)
+    if household is None or household.is_active:
+        found = _household_at(community, fields, exclude)
+        if found is not None:
+            raise _duplicate_address_error(fields, found)
+    no_group_before = household is None or household.building_group_id is None
+    if "building_group" in fields and fields["building_group"] is None and no_group_before:
+        # A building whose households are all in one group: the new one is in it too.
+        fields = {
+            **fields,
+            "building_group": building_group_of(community, fields["compound"], fields["building"]),
+        }
 
     if household is None:
         household = Household(community=community)
@@ -149,7 +189,7 @@ def save_household(
         # Two staff registering the same address at the same moment: the partial unique
         # index decides, and the loser gets the same message as the early check.
         if "residents_household_unique_active_address" in str(exc):
-            raise _duplicate_address_error(fields) from exc
+            raise _duplicate_address_error(fields, None) from exc
         raise
     household.types.set(types)
 
@@ -200,8 +240,9 @@ def move_back_in(*, household: Household) -> Household:
         "unit": locked.unit,
         "room": locked.room,
     }
-    if _address_taken(locked.community, fields, exclude_pk=locked.pk):
-        raise _duplicate_address_error(fields)
+    found = _household_at(locked.community, fields, exclude_pk=locked.pk)
+    if found is not None:
+        raise _duplicate_address_error(fields, found)
     locked.status = Household.Status.ACTIVE
     locked.moved_out_on = None
     locked.save(update_fields=["status", "moved_out_on", "updated_at"])

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
-from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from residents.dashboard import Figure, Place, QuarterAndYear, percent
@@ -193,7 +192,7 @@ def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
         for group in BuildingGroup.objects.filter(community_id__in=communities)
         .select_related("compound")
         .annotate(in_residence=Count("households", filter=in_residence))
-        .order_by("compound__name", Length("name"), "name")
+        .order_by("compound__sort_key", "sort_key", "name")
     }
     household = "member__household"
     taking_part = (

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +37,7 @@ class PrintGroupForm(forms.Form):
                 )
             )
             # 2号楼组 before 10号楼组.
-            .order_by("compound__name", Length("name"), "name")
+            .order_by("compound__sort_key", "sort_key", "name")
         )
         field.label_from_instance = _group_label
 

@@ -119,7 +119,7 @@ def _cards(request: HttpRequest, tokens: list) -> list[dict]:
         )
         .select_related("household__compound")
         .order_by(
-            "household__compound__name",
+            "household__compound__sort_key",
             Length("household__building"),
             "household__building",
             "household__unit",

@@ -65,6 +65,9 @@ class HouseholdForm(parsing.ModelForm):
         self.community = community
         self.fields["compound"].queryset = Compound.objects.for_community(community)
         self.fields["building_group"].queryset = BuildingGroup.objects.for_community(community)
+        self.fields["building_group"].help_text = _(
+            "不填时：这栋楼在册的户都属于同一个楼组，就自动填上这个楼组。"
+        )
         self.fields["types"].queryset = HouseholdType.objects.for_community(community)
         self.fields["building"].error_messages["required"] = _("请填写楼号。")
         self.fields["room"].error_messages["required"] = _("请填写室号。")
@@ -157,9 +160,16 @@ class MemberForm(parsing.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, first: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].error_messages["required"] = _("请填写姓名。")
+        if not first and not self.instance.pk:
+            # Only the first person of a household is the head by default; the others'
+            # relation is asked for (a second 户主 would be refused on saving).
+            relation = self.fields["relation"]
+            relation.choices = [("", _("请选择")), *Member.Relation.choices]
+            relation.error_messages["required"] = _("请选择与户主关系。")
+            self.initial["relation"] = ""
 
     def clean_name(self) -> str:
         name = re.sub(r"\s+", "", normalize_digits(self.cleaned_data["name"]))
@@ -214,6 +224,10 @@ class BaseMemberFormSet(forms.BaseInlineFormSet):
 
     def get_queryset(self):
         return super().get_queryset().filter(is_active=True).order_by("position", "id")
+
+    def get_form_kwargs(self, index: int | None) -> dict:
+        # index is None for the empty form that "再加一位成员" copies.
+        return {**super().get_form_kwargs(index), "first": index == 0}
 
 
 MemberFormSet = forms.inlineformset_factory(

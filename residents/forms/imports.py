@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from residents import importing
+from residents import importing, parsing
 
 
 class RosterUploadForm(forms.Form):
@@ -55,3 +55,26 @@ class ConfirmImportForm(forms.Form):
         label=_("只导入没有问题的户，有错误的户整户跳过"),
         required=False,
     )
+    # Admins only: phones on record are replaced when agreed to, all at once or one by one
+    # (the boxes beside each change, named by the member's or household's id).
+    replace_all_phones = forms.BooleanField(
+        label=_("名册里已有的手机号码，文件里不同的全部替换"), required=False
+    )
+    replace_member = parsing.IdListField(required=False)
+    replace_household = parsing.IdListField(required=False)
+    # Admins only: create the compounds, building groups and household types listed as
+    # missing, in the same confirmation.
+    create_missing = forms.BooleanField(required=False)
+
+    def import_choices(self, *, admin: bool) -> importing.ImportChoices:
+        """What was agreed to; nothing unless an admin agreed."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if not admin or not data:
+            return importing.ImportChoices()
+        keys = [f"member-{pk}" for pk in data["replace_member"]]
+        keys += [f"household-{pk}" for pk in data["replace_household"]]
+        return importing.ImportChoices(
+            replace_phones=data["replace_all_phones"],
+            phones=frozenset(keys),
+            create_missing=data["create_missing"],
+        )

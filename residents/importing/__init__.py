@@ -28,8 +28,11 @@ from residents.importing.reading import (
     read_file,
 )
 from residents.importing.results import (
+    FieldChange,
     HeaderCell,
     HouseholdPlan,
+    ImportChoices,
+    MemberChanges,
     Problem,
     Progress,
     RosterCheck,
@@ -47,8 +50,11 @@ __all__ = [
     "MAX_BYTES",
     "TEMPLATE_HEADERS",
     "Column",
+    "FieldChange",
     "HeaderCell",
     "HouseholdPlan",
+    "ImportChoices",
+    "MemberChanges",
     "Problem",
     "Progress",
     "RosterCheck",

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from residents.importing.cells import CellCleaner
-from residents.importing.columns import is_blank
+from residents.importing.columns import cell_text, is_blank
 from residents.importing.planning import HouseholdPlanner
 from residents.importing.reading import BLANK_RUN_ROWS, find_header, max_rows, too_many_rows
 from residents.importing.results import (
     PROGRESS_EVERY,
+    ImportChoices,
     Problems,
     Progress,
     RosterCheck,
@@ -24,12 +25,21 @@ from residents.importing.results import (
 )
 from residents.models import Community, Compound
 
+UNKNOWN_NAME_COLUMNS = ("compound", "building_group", "household_types")
+
 
 class Checker:
     """Reads the rows against the community's register and plans every household."""
 
-    def __init__(self, community: Community, table: Table, file_name: str) -> None:
+    def __init__(
+        self,
+        community: Community,
+        table: Table,
+        file_name: str,
+        choices: ImportChoices | None = None,
+    ) -> None:
         self.community = community
+        self.choices = choices or ImportChoices()
         self.table = table
         self.check = RosterCheck(
             file_name=file_name,
@@ -42,6 +52,8 @@ class Checker:
         self.index: dict[str, int] = {}  # column key → its index in a row
         self.header_text: dict[str, str] = {}  # column key → its header in the file
         self.cleaners: dict[str, Callable[[Any], Any]] = {}
+        # The compounds named on the rows of each unknown building group.
+        self.group_compounds: dict[str, set[str]] = {}
         self.problems = Problems(self.check, self.header_text)
 
     def run(self) -> Generator[Progress, None, RosterCheck]:
@@ -72,6 +84,9 @@ class Checker:
             self.problems,
             columns=set(self.index),
             default_compound=self.default_compound,
+            choices=self.choices,
+            group_names={g.pk: g.name for g in self.cells.building_groups.values()},
+            type_names={t.pk: t.name for t in self.cells.household_types.values()},
         )
         plans, loose = planner.group(rows)
         planner.match_households(plans)
@@ -86,6 +101,11 @@ class Checker:
             ("household_types", "unknown_household_types"),
         ):
             setattr(self.check, attr, sorted(self.cells.unknown[kind].items()))
+        self.check.unknown_group_compounds = {
+            group: next(iter(compounds))
+            for group, compounds in self.group_compounds.items()
+            if len(compounds) == 1
+        }
         if planner.work_dropped:
             self.check.notices.append(
                 _(
@@ -137,6 +157,13 @@ class Checker:
                 )
             )
 
+    def _note_group_compound(self, raws: dict[str, Any]) -> None:
+        group = cell_text(raws["building_group"]).strip()
+        compound = cell_text(raws.get("compound")).strip()
+        if not compound and self.default_compound is not None:
+            compound = self.default_compound.name
+        self.group_compounds.setdefault(group, set()).add(compound)
+
     def _read_row(self, number: int, cells: list[Any]) -> Row | None:
         raws = {
             key: cells[index] if index < len(cells) else None for key, index in self.index.items()
@@ -150,7 +177,11 @@ class Checker:
             try:
                 value = self.cleaners[key](raw)
             except ValidationError as error:
-                self.problems.error(row, key, " ".join(error.messages))
+                # These three cleaners refuse only names the register lacks.
+                unknown = key in UNKNOWN_NAME_COLUMNS
+                self.problems.error(row, key, " ".join(error.messages), unknown_name=unknown)
+                if key == "building_group":
+                    self._note_group_compound(raws)
                 continue
             if value is not None:
                 row.values[key] = value

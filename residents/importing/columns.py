@@ -197,3 +197,12 @@ def cell_text(value: Any) -> str:
 def name_key(name: str) -> str:
     """How compound, building group and household type names are compared."""
     return re.sub(r"\s+", "", normalize_digits(name)).casefold()
+
+
+_BARE_GROUP = re.compile(r"^[0-9A-Za-z-]+$")
+
+
+def group_name(name: str) -> str:
+    """A group written as its building alone (5) is created as 5号楼组 (which the file's
+    5 then finds, as it finds an existing 5号楼组)."""
+    return f"{name}号楼组" if _BARE_GROUP.match(name) else name

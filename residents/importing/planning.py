@@ -9,8 +9,21 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from residents.importing.changes import (
+    held_phone,
+    household_changes,
+    member_changes,
+    types_change,
+)
 from residents.importing.columns import COLUMN_BY_KEY, RELATION_VALUES, R
-from residents.importing.results import HouseholdPlan, Problems, RosterCheck, Row
+from residents.importing.results import (
+    HouseholdPlan,
+    ImportChoices,
+    MemberChanges,
+    Problems,
+    RosterCheck,
+    Row,
+)
 from residents.models import Community, Compound, Household, HouseholdType, Member
 
 Head = Member.Relation.HEAD
@@ -56,8 +69,15 @@ class HouseholdPlanner:
         *,
         columns: set[str],
         default_compound: Compound | None,
+        choices: ImportChoices | None = None,
+        group_names: dict[int, str] | None = None,
+        type_names: dict[int, str] | None = None,
     ) -> None:
         self.community = community
+        self.choices = choices or ImportChoices()
+        # Names of the register's building groups and household types, for the changes.
+        self.group_names = group_names or {}
+        self.type_names = type_names or {}
         self.problems = problems
         self.columns = columns  # the columns the file has
         self.default_compound = default_compound
@@ -315,6 +335,8 @@ class HouseholdPlanner:
                     self.problems.warn(row, "relation", _("没有填与户主关系，按“其他”登记。"))
             values = self._member_values(row, member, relation)
             if member is None:
+                if household is not None:
+                    plan.member_changes.append(MemberChanges(row.values["name"], is_new=True))
                 plan.new_members.append(
                     Member(
                         community=self.community,
@@ -330,6 +352,14 @@ class HouseholdPlanner:
             }
             if not member.is_active:
                 changes["is_active"] = True
+            # A phone on record is replaced only when agreed to (each or all at once).
+            key = f"member-{member.pk}" if member.phone else ""
+            held = []
+            if key and "phone" in changes and not self.choices.may_replace(key):
+                held.append(held_phone(Member, member.phone, changes.pop("phone"), key))
+            shown = member_changes(member, changes, phone_key=key) + held
+            if shown:
+                plan.member_changes.append(MemberChanges(member.name, shown))
             if changes:
                 plan.changed_members.append((member, changes))
             else:
@@ -371,14 +401,26 @@ class HouseholdPlanner:
                     plan.fields[name] = value
         if group and group[1].pk != household.building_group_id:
             plan.fields["building_group"] = group[1]
+        key = f"household-{household.pk}" if household.phone else ""
+        held = []
         if home_phone and home_phone[1] != household.phone:
-            explicit = "household_phone" in self.columns
-            if explicit or not household.phone:
+            if not household.phone:
                 plan.fields["phone"] = home_phone[1]
+            elif "household_phone" in self.columns:  # else the members' phones stand in
+                if self.choices.may_replace(key):
+                    plan.fields["phone"] = home_phone[1]
+                else:
+                    held.append(held_phone(Household, household.phone, home_phone[1], key))
+        plan.changes = household_changes(
+            household, plan.fields, group_names=self.group_names, phone_key=key
+        )
         if kinds is not None:
             wanted = {kind.pk for kind in kinds}
             current = self.types.get(household.pk, set())
             plan.add_types, plan.remove_types = wanted - current, current - wanted
+            if wanted != current:
+                plan.changes.append(types_change(current, wanted, self.type_names))
+        plan.changes += held
 
     def _match_member(self, row: Row, name: str, members: list[Member]) -> Member | None:
         same = [m for m in members if m.name == name]

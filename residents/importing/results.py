@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from residents.importing.columns import COLUMN_BY_KEY, Column
+from residents.importing.columns import COLUMN_BY_KEY, Column, group_name
 from residents.models import Compound, Household, Member
 
 # A progress event every this many rows read or checked.
@@ -64,6 +64,9 @@ class Problem:
     column: str  # the column's header as written in the file
     message: str
     is_error: bool = True
+    # A compound, building group or household type the register lacks (which an admin may
+    # have the import create).
+    unknown_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,53 @@ class Row:
         return bool(self.failed)
 
 
+@dataclass(frozen=True)
+class ImportChoices:
+    """What the person importing agreed to beyond what an import does by itself: to replace
+    phone numbers on record (all of them, or the changes named by their keys), and (admins)
+    to create the compounds and household types the file names but the register lacks."""
+
+    replace_phones: bool = False
+    phones: frozenset[str] = frozenset()
+    create_missing: bool = False
+
+    def may_replace(self, key: str) -> bool:
+        return self.replace_phones or key in self.phones
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a household or member on record that the import changes, old → new,
+    as shown. A phone on record that the file replaces has a key (`member-12`,
+    `household-3`) to agree to it by; `held` means that was not agreed, so it stays."""
+
+    label: str
+    old: str
+    new: str
+    phone_key: str = ""
+    held: bool = False
+    masked_old: str = ""
+    masked_new: str = ""
+
+    @property
+    def phone_kind(self) -> str:
+        """ "member" or "household": the name of the input that agrees to this change."""
+        return self.phone_key.partition("-")[0]
+
+    @property
+    def phone_id(self) -> str:
+        return self.phone_key.partition("-")[2]
+
+
+@dataclass
+class MemberChanges:
+    """A member of a household on record whom the import adds or changes."""
+
+    name: str
+    changes: list[FieldChange] = field(default_factory=list)
+    is_new: bool = False
+
+
 @dataclass
 class HouseholdPlan:
     """One household of the file and what importing it does."""
@@ -117,6 +167,9 @@ class HouseholdPlan:
     changed_members: list[tuple[Member, dict[str, Any]]] = field(default_factory=list)
     unchanged_members: int = 0
     missing_members: list[Member] = field(default_factory=list)
+    # What changes on record, as shown: the household's fields, then its members'.
+    changes: list[FieldChange] = field(default_factory=list)
+    member_changes: list[MemberChanges] = field(default_factory=list)
 
     @property
     def bad(self) -> bool:
@@ -131,6 +184,13 @@ class HouseholdPlan:
             or self.new_members
             or self.changed_members
         )
+
+    @property
+    def held_phones(self) -> list[tuple[str, FieldChange]]:
+        """(whose, change) of each phone on record the file would replace, not agreed."""
+        found = [(_("全户"), c) for c in self.changes if c.held]
+        found += [(m.name, c) for m in self.member_changes for c in m.changes if c.held]
+        return found
 
     @property
     def label(self) -> str:
@@ -164,6 +224,10 @@ class RosterCheck:
     unknown_compounds: list[tuple[str, int]] = field(default_factory=list)
     unknown_building_groups: list[tuple[str, int]] = field(default_factory=list)
     unknown_household_types: list[tuple[str, int]] = field(default_factory=list)
+    # An unknown building group's compound, when all its rows name the same one.
+    unknown_group_compounds: dict[str, str] = field(default_factory=dict)
+    # What the import created, asked to (ImportChoices.create_missing): (kind, name).
+    created: list[tuple[str, str]] = field(default_factory=list)
     plans: list[HouseholdPlan] = field(default_factory=list)
     missing_members: list[tuple[str, str]] = field(default_factory=list)  # (household, name)
     households_new: int = 0
@@ -178,12 +242,50 @@ class RosterCheck:
     seconds: float = 0.0
 
     @property
+    def changed_plans(self) -> list[HouseholdPlan]:
+        """Households on record that the import changes (or would, phones agreed); those
+        with a phone to agree to first."""
+        changed = [
+            plan
+            for plan in self.plans
+            if not plan.bad and not plan.is_new and (plan.changes or plan.member_changes)
+        ]
+        return sorted(changed, key=lambda plan: not plan.held_phones)
+
+    @property
+    def held_phones(self) -> list[tuple[HouseholdPlan, str, FieldChange]]:
+        return [
+            (plan, whose, change)
+            for plan in self.plans
+            if not plan.bad
+            for whose, change in plan.held_phones
+        ]
+
+    @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
+
+    @property
+    def errors_unless_created(self) -> int:
+        """The errors left once the names the register lacks are created."""
+        return sum(1 for p in self.problems if p.is_error and not p.unknown_name)
+
+    @property
+    def new_building_groups(self) -> list[tuple[str, int, str]]:
+        """(name in the file, rows, name it would be created as: 5 → 5号楼组)."""
+        return [(name, rows, group_name(name)) for name, rows in self.unknown_building_groups]
+
+    @property
+    def unknown_name_count(self) -> int:
+        return (
+            len(self.unknown_compounds)
+            + len(self.unknown_building_groups)
+            + len(self.unknown_household_types)
+        )
 
     @property
     def has_errors(self) -> bool:
@@ -233,9 +335,10 @@ class Problems:
     def column_text(self, key: str) -> str:
         return self.header_text.get(key) or str(COLUMN_BY_KEY[key].label)
 
-    def error(self, row: Row, key: str, message: str) -> None:
+    def error(self, row: Row, key: str, message: str, *, unknown_name: bool = False) -> None:
         row.failed.add(key)
-        self.check.problems.append(Problem(row.number, self.column_text(key), message))
+        problem = Problem(row.number, self.column_text(key), message, unknown_name=unknown_name)
+        self.check.problems.append(problem)
 
     def warn(self, row: Row, key: str, message: str) -> None:
         self.check.problems.append(Problem(row.number, self.column_text(key), message, False))

@@ -11,18 +11,30 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from residents.importing.checking import Checker
+from residents.importing.creating import create_missing
 from residents.importing.reading import read_steps
-from residents.importing.results import Progress, RosterCheck, RosterError, RosterRejected, drive
+from residents.importing.results import (
+    ImportChoices,
+    Progress,
+    RosterCheck,
+    RosterError,
+    RosterRejected,
+    drive,
+)
 from residents.importing.writing import write_steps
 from residents.models import Community, ImportUpload
 
 
 def check_steps(
-    *, community: Community, content: bytes, file_name: str
+    *,
+    community: Community,
+    content: bytes,
+    file_name: str,
+    choices: ImportChoices | None = None,
 ) -> Generator[Progress, None, RosterCheck]:
     """Read and check a file without writing anything (the preview, `--dry-run`)."""
     table = yield from read_steps(content, file_name)
-    return (yield from Checker(community, table, file_name).run())
+    return (yield from Checker(community, table, file_name, choices).run())
 
 
 def import_steps(
@@ -33,10 +45,12 @@ def import_steps(
     only_good_rows: bool = False,
     actor_id: int | None = None,
     upload_id: int | None = None,
+    choices: ImportChoices | None = None,
 ) -> Generator[Progress, None, RosterCheck]:
     """Read, check and write a file in one transaction. With any error in the rows nothing
     is written (RosterRejected) unless `only_good_rows`: then households with a bad row are
-    skipped whole. `upload_id` names the ImportUpload to delete once imported."""
+    skipped whole. `upload_id` names the ImportUpload to delete once imported. `choices`: what
+    the person importing agreed to (phones on record replaced; missing names created)."""
     started = time.monotonic()
     table = yield from read_steps(content, file_name)
     try:
@@ -48,7 +62,12 @@ def import_steps(
                     cursor.execute("SELECT set_config('passbook.actor', %s, true)", [str(actor_id)])
             # One import at a time per community: the second waits, then sees the first's rows.
             Community.objects.select_for_update().filter(pk=community.pk).values_list("pk").get()
-            check = yield from Checker(community, table, file_name).run()
+            check = yield from Checker(community, table, file_name, choices).run()
+            if choices is not None and choices.create_missing and check.has_unknown_names:
+                created = create_missing(community, check)
+                if created:  # check again, against the register with the new names in it
+                    check = yield from Checker(community, table, file_name, choices).run()
+                check.created = created
             if check.has_errors and not only_good_rows:
                 raise RosterRejected(check)
             yield from write_steps(community, check)
@@ -74,8 +93,10 @@ def check_roster(
     content: bytes,
     file_name: str,
     progress: Callable[[Progress], None] | None = None,
+    choices: ImportChoices | None = None,
 ) -> RosterCheck:
-    return drive(check_steps(community=community, content=content, file_name=file_name), progress)
+    steps = check_steps(community=community, content=content, file_name=file_name, choices=choices)
+    return drive(steps, progress)
 
 
 def import_roster(
@@ -86,6 +107,7 @@ def import_roster(
     only_good_rows: bool = False,
     actor_id: int | None = None,
     progress: Callable[[Progress], None] | None = None,
+    choices: ImportChoices | None = None,
 ) -> RosterCheck:
     """Import a roster file (one transaction); see import_steps."""
     steps = import_steps(
@@ -94,5 +116,6 @@ def import_roster(
         file_name=file_name,
         only_good_rows=only_good_rows,
         actor_id=actor_id,
+        choices=choices,
     )
     return drive(steps, progress)

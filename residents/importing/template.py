@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 
-from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from residents import spreadsheets
@@ -18,11 +17,11 @@ RELATION_CHOICES = ("户主", "配偶", "子女", "儿媳/女婿", "父母", "�
 
 
 def _example_row(community: Community) -> list[str]:
-    compound = Compound.objects.for_community(community).order_by("name").first()
+    compound = Compound.objects.for_community(community).order_by("sort_key", "name").first()
     group = (
         BuildingGroup.objects.for_community(community)
         .filter(compound=compound)
-        .order_by(Length("name"), "name")
+        .order_by("sort_key", "name")
         .first()
     )
     kind = HouseholdType.objects.for_community(community).first()
@@ -80,8 +79,13 @@ def template_xlsx(community: Community) -> bytes:
     """The headers and an example row; a sheet of the community's compounds, building groups
     and household types (the drop-down lists) and a sheet with what each column takes."""
     lists = {
-        "小区": [c.name for c in Compound.objects.for_community(community).order_by("name")],
-        "楼组": [g.name for g in BuildingGroup.objects.for_community(community).order_by("name")],
+        "小区": [
+            c.name for c in Compound.objects.for_community(community).order_by("sort_key", "name")
+        ],
+        "楼组": [
+            g.name
+            for g in BuildingGroup.objects.for_community(community).order_by("sort_key", "name")
+        ],
         "家庭类型": [t.name for t in HouseholdType.objects.for_community(community)],
         "性别": ["男", "女"],
         "与户主关系": list(RELATION_CHOICES),

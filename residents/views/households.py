@@ -99,8 +99,18 @@ def _member_rows(formset) -> tuple[list[dict], list[int]]:
     return members, removed
 
 
+def _group_filled_message(request: HttpRequest, chosen, saved: Household) -> None:
+    if chosen is None and saved.building_group_id is not None:
+        messages.info(
+            request,
+            _("%(building)s号楼在册的户都属于“%(group)s”，楼组已自动填为“%(group)s”。")
+            % {"building": saved.building, "group": saved.building_group.name},
+        )
+
+
 def _edit_household(request: HttpRequest, household: Household | None) -> HttpResponse:
     instance = household or Household(community=request.community)
+    duplicate = None
     if request.method == "POST":
         form = HouseholdForm(request.POST, instance=instance, community=request.community)
         formset = MemberFormSet(request.POST, instance=instance, prefix="members")
@@ -118,7 +128,11 @@ def _edit_household(request: HttpRequest, household: Household | None) -> HttpRe
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+                found = services.duplicate_household_id(error)
+                if found is not None:
+                    duplicate = scoped(request, Household).filter(pk=found).first()
             else:
+                _group_filled_message(request, fields["building_group"], saved)
                 if household is None:
                     messages.success(
                         request,
@@ -136,7 +150,7 @@ def _edit_household(request: HttpRequest, household: Household | None) -> HttpRe
     return render(
         request,
         "residents/household_form.html",
-        {"form": form, "formset": formset, "household": household},
+        {"form": form, "formset": formset, "household": household, "duplicate": duplicate},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -39,11 +39,14 @@ from residents.forms.imports import ConfirmImportForm, RosterUploadForm
 from residents.models import ImportUpload
 from residents.tenancy import REGISTER_ROLES, community_required, is_admin, scoped
 
-# The preview remembers, per upload, how many errors it showed: confirming such a file
-# needs the explicit "only the good rows" choice.
+# The preview remembers, per upload, how many errors it showed, and how many are left once
+# the names the register lacks are created: confirming such a file needs the explicit "only
+# the good rows" choice (or, for the names, the choice to create them).
 SESSION_KEY = "roster_import_errors"
 # A long list of problems is cut on the page; the full list downloads as CSV.
 PROBLEMS_SHOWN = 500
+# Households whose changes the preview and the result list one by one.
+CHANGES_SHOWN = 200
 PROGRESS_MARK = "<!-- import progress -->"
 OUTCOME_MARK = "<!-- import outcome -->"
 
@@ -58,13 +61,23 @@ def _gone(request: HttpRequest) -> HttpResponse:
     return render(request, "residents/import/gone.html", status=404)
 
 
-def _remember_errors(request: HttpRequest, upload: ImportUpload, count: int | None) -> None:
+def _remember_errors(
+    request: HttpRequest, upload: ImportUpload, check: importing.RosterCheck | None
+) -> None:
     known = request.session.get(SESSION_KEY, {})
-    if count is None:
+    if check is None:
         known.pop(str(upload.pk), None)
     else:
-        known[str(upload.pk)] = count
+        known[str(upload.pk)] = [len(check.errors), check.errors_unless_created]
     request.session[SESSION_KEY] = known
+
+
+def _errors_left(request: HttpRequest, upload: ImportUpload, create_missing: bool) -> int:
+    """The errors the preview showed that this confirmation leaves (0 when none was seen)."""
+    seen = request.session.get(SESSION_KEY, {}).get(str(upload.pk))
+    if not isinstance(seen, list) or len(seen) != 2:
+        return 0
+    return seen[1] if create_missing else seen[0]
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,7 +136,7 @@ def _preview_page(
         file_error = error.message
         _remember_errors(request, upload, None)
     else:
-        _remember_errors(request, upload, len(check.errors))
+        _remember_errors(request, upload, check)
     return render(
         request,
         "residents/import/preview.html",
@@ -136,6 +149,8 @@ def _preview_page(
             "problems_cut": check is not None and len(check.problems) > PROBLEMS_SHOWN,
             "problems_shown": PROBLEMS_SHOWN,
             "missing_shown": check.missing_members[:100] if check else [],
+            "changes_shown": CHANGES_SHOWN,
+            "changes_slice": f":{CHANGES_SHOWN}",
             "is_admin": is_admin(request),
         },
         status=status,
@@ -203,20 +218,24 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         return _gone(request)
     form = ConfirmImportForm(request.POST)
-    form.is_valid()  # a single checkbox: always valid
+    form.is_valid()  # checkboxes and ids: what does not parse counts as not ticked
     only_good_rows = form.cleaned_data.get("only_good_rows", False)
-    if request.session.get(SESSION_KEY, {}).get(str(upload.pk)) and not only_good_rows:
+    choices = form.import_choices(admin=is_admin(request))
+    if _errors_left(request, upload, choices.create_missing) and not only_good_rows:
         form.add_error(
             "only_good_rows",
             _("文件里有错误：请改正后重新上传，或勾选“只导入没有问题的户”。"),
         )
         return _preview_page(request, upload, form, status=400)
     _remember_errors(request, upload, None)
-    return _streamed_import(request, upload, only_good_rows)
+    return _streamed_import(request, upload, only_good_rows, choices)
 
 
 def _streamed_import(
-    request: HttpRequest, upload: ImportUpload, only_good_rows: bool
+    request: HttpRequest,
+    upload: ImportUpload,
+    only_good_rows: bool,
+    choices: importing.ImportChoices,
 ) -> StreamingHttpResponse:
     # Rendered now, while the request is being handled (messages, CSRF, the session).
     page = render_to_string("residents/import/running.html", {"upload": upload}, request)
@@ -229,8 +248,14 @@ def _streamed_import(
         only_good_rows=only_good_rows,
         actor_id=request.user.pk,
         upload_id=upload.pk,
+        choices=choices,
     )
-    context = {"upload": upload, "is_admin": is_admin(request)}
+    context = {
+        "upload": upload,
+        "is_admin": is_admin(request),
+        "changes_shown": CHANGES_SHOWN,
+        "changes_slice": f":{CHANGES_SHOWN}",
+    }
     response = StreamingHttpResponse(
         _stream(steps, top, middle, bottom, context, translation.get_language()),
         content_type="text/html; charset=utf-8",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.db.models.functions import Length
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,11 +32,11 @@ def _settings_page(request: HttpRequest, forms: dict, status: int = 200) -> Http
             # 2号楼组 before 10号楼组).
             "compounds": scoped(request, Compound)
             .annotate(household_count=households)
-            .order_by("name"),
+            .order_by("sort_key", "name"),
             "building_groups": scoped(request, BuildingGroup)
             .select_related("compound", "leader__household")
             .annotate(household_count=households)
-            .order_by("compound__name", Length("name"), "name"),
+            .order_by("compound__sort_key", "sort_key", "name"),
             "household_types": scoped(request, HouseholdType)
             .annotate(household_count=households)
             .order_by("position", "name"),

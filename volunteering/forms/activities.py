@@ -247,7 +247,9 @@ def _members(community: Community, ids: list[int]) -> dict[int, Member]:
 def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]]]:
     """Teams and building groups for the "add a whole group" menu."""
     teams = Team.objects.filter(community=community, is_active=True).order_by("name")
-    groups = BuildingGroup.objects.filter(community=community).order_by("name")
+    groups = BuildingGroup.objects.filter(community=community).order_by(
+        "compound__sort_key", "sort_key", "name"
+    )
     return [
         (pgettext("menu", "团队"), [(f"team:{t.pk}", t.name) for t in teams]),
         (_("楼组"), [(f"bg:{g.pk}", g.name) for g in groups]),
