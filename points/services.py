@@ -105,10 +105,23 @@ def post_entry(
     return entry
 
 
+def review_by_another(community: Community) -> bool:
+    """Whether the community requires that someone other than who logged a record approves
+    it (its current setting, read afresh)."""
+    return bool(
+        Community.objects.filter(pk=community.pk)
+        .values_list("review_by_another", flat=True)
+        .first()
+    )
+
+
 @dataclass
 class ApprovalResult:
     approved: list[Attendance] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    # Records the approver logged themselves, left waiting where the community requires
+    # a second person (Community.review_by_another).
+    own_records: list[Attendance] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -120,7 +133,9 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     """Approve pending attendance and post one earn entry for each record that earns points.
 
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
-    an attendance earns once, which a unique index guarantees as well.
+    an attendance earns once, which a unique index guarantees as well. Where the community
+    requires a second person, the records `by` logged themselves stay pending (returned as
+    `own_records`): the rule is read from the database here, whoever calls.
     """
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
@@ -128,14 +143,18 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
         .select_related("activity__project__category", "member__household")
         .order_by("pk")
     )
+    own_records: list[Attendance] = []
+    if attendances and review_by_another(community):
+        own_records = [a for a in attendances if a.recorded_by_id == by.pk]
+        attendances = [a for a in attendances if a.recorded_by_id != by.pk]
     if not attendances:
-        return ApprovalResult()
+        return ApprovalResult(own_records=own_records)
     accounts = lock_accounts(a.member.household_id for a in attendances)
     # After the locks, so it sees every posting. The working is stored in the site's
     # language (zh-Hans) whoever approves, so one passbook never mixes languages.
     with translation.override(settings.LANGUAGE_CODE):
         quotes = quote_attendances(community, attendances)
-    result = ApprovalResult(approved=attendances)
+    result = ApprovalResult(approved=attendances, own_records=own_records)
     for attendance in sorted(attendances, key=lambda a: (a.activity.date, a.pk)):
         quote = quotes[attendance.pk]
         if quote.points <= 0:
