@@ -127,9 +127,9 @@ def _approved_message(result: services.ApprovalResult) -> str:
 def _own_records_message(result: services.ApprovalResult) -> str | None:
     if not result.own_records:
         return None
-    return _(
-        "%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。"
-    ) % {"count": len(result.own_records)}
+    return _("%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。") % {
+        "count": len(result.own_records)
+    }
 
 
 def _skipped_message(requested: int, done: int) -> str | None:

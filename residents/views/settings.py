@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from residents.forms.named_items import NamedItemForm
 from residents import services
+from residents.forms.named_items import NamedItemForm
 from residents.forms.settings import (
     BuildingGroupForm,
     CompoundForm,
