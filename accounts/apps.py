@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +15,13 @@ class AccountsConfig(AppConfig):
         # Connects the receivers that keep track of staff sessions and end them when a
         # user is deactivated or loses their last role.
         from accounts import sessions  # noqa: F401
+        from accounts.models import AccountEvent
+        from residents.app_role import protected_tables
+        from residents.audit import audited_tables
+
+        # What admins did to staff accounts: insert-only, and in the audit trail (its
+        # trigger: accounts/migrations/0002).
+        protected_tables.register(AccountEvent)
+        audited_tables.register(
+            AccountEvent, page=lambda event: reverse("staff_detail", args=[event.user_id])
+        )

@@ -42,3 +42,51 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.session_key[:6]}…"
+
+
+class AccountEvent(models.Model):
+    """What a community's admin (or the user) did to a staff account: added it, reset or
+    changed its password, deactivated or reactivated it. Insert-only (the application's
+    database role may not change or delete a row: residents.app_role), and each row is
+    copied into the audit trail by its trigger (accounts/migrations/0002), so the trail
+    says who did what to whose account, and when. Roles are in the trail already
+    (residents_staffmembership)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("添加账号")
+        PASSWORD_RESET = "password_reset", _("重设密码")
+        PASSWORD_CHANGED = "password_changed", _("本人修改密码")
+        DEACTIVATED = "deactivated", _("停用账号")
+        REACTIVATED = "reactivated", _("恢复账号")
+
+    community = models.ForeignKey(
+        "residents.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("居民区"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("账号"),
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("账号操作")
+        verbose_name_plural = pgettext_lazy("plural", "账号操作")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["community", "user", "-at"], name="accounts_event_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_action_display()}"

@@ -105,12 +105,25 @@ def post_entry(
     return entry
 
 
+def review_by_another(community: Community) -> bool:
+    """Whether the community requires that someone other than who logged a record approves
+    it (its current setting, read afresh)."""
+    return bool(
+        Community.objects.filter(pk=community.pk)
+        .values_list("review_by_another", flat=True)
+        .first()
+    )
+
+
 @dataclass
 class ApprovalResult:
     approved: list[Attendance] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
     # Approved records of non-residents (报到): no household, so no passbook points.
     without_household: list[Attendance] = field(default_factory=list)
+    # Records the approver logged themselves, left waiting where the community requires
+    # a second person (Community.review_by_another).
+    own_records: list[Attendance] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -124,7 +137,9 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
     an attendance earns once, which a unique index guarantees as well. A non-resident's
     record (报到, no household) is approved and earns no passbook points: it is listed in
-    `without_household`, and the record's pages say so.
+    `without_household`, and the record's pages say so. Where the community requires a
+    second person, the records `by` logged themselves stay pending (returned as
+    `own_records`): the rule is read from the database here, whoever calls.
     """
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
@@ -132,11 +147,16 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
         .select_related("activity__project__category", "member__household")
         .order_by("pk")
     )
+    own_records: list[Attendance] = []
+    if attendances and review_by_another(community):
+        own_records = [a for a in attendances if a.recorded_by_id == by.pk]
+        attendances = [a for a in attendances if a.recorded_by_id != by.pk]
     if not attendances:
-        return ApprovalResult()
+        return ApprovalResult(own_records=own_records)
     result = ApprovalResult(
         approved=attendances,
         without_household=[a for a in attendances if a.member.household_id is None],
+        own_records=own_records,
     )
     earning = [a for a in attendances if a.member.household_id is not None]
     accounts = lock_accounts(a.member.household_id for a in earning)

@@ -41,6 +41,13 @@ class Community(models.Model):
     )
     # Last passbook serial handed out; bumped under a row lock by services.next_passbook_number.
     passbook_serial = models.PositiveIntegerField(_("已发存折序号"), default=0, editable=False)
+    # Off for one-person offices; on, nobody approves the attendance they recorded
+    # themselves (points.services.approve keeps them waiting for someone else).
+    review_by_another = models.BooleanField(
+        _("需要另一人审核"),
+        default=False,
+        help_text=_("开启后，工作人员不能审核自己登记的参与记录，须由另一人审核。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -62,6 +62,15 @@ def create_community(
 
 
 @retry_on_conflict
+def set_review_by_another(*, community: Community, required: bool, by) -> Community:
+    """Whether someone other than who logged an attendance record must approve it
+    (Community.review_by_another; points.services.approve enforces it). `by`: an admin."""
+    Community.objects.filter(pk=community.pk).update(review_by_another=required)
+    community.review_by_another = required
+    return community
+
+
+@retry_on_conflict
 def save_named_item(*, item: NamedItem) -> NamedItem:
     """Save a new or changed row whose name is unique in its community (compounds, building
     groups and household types; volunteering's project categories, projects and teams), as

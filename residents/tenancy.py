@@ -28,12 +28,39 @@ REGISTER_ROLES = (Role.ADMIN, Role.STAFF)
 M = TypeVar("M", bound=models.Model)
 
 
+class MembershipFigures:
+    """Small per-community counts every staff page may show (the menu's "waiting for
+    review"), registered by the app that owns the rows in its `AppConfig.ready()`:
+
+        membership_figures.register("waiting_for_review", lambda community: Subquery(...))
+
+    Each is a correlated subquery on the community (`OuterRef("community")`), annotated on
+    the one query that loads the user's memberships, so showing them costs no query."""
+
+    def __init__(self) -> None:
+        self._figures: dict[str, Callable[[models.Expression], models.Expression]] = {}
+
+    def register(
+        self, name: str, expression: Callable[[models.Expression], models.Expression]
+    ) -> None:
+        self._figures[name] = expression
+
+    def annotations(self) -> dict[str, models.Expression]:
+        community = models.OuterRef("community")
+        return {name: expression(community) for name, expression in self._figures.items()}
+
+
+membership_figures = MembershipFigures()
+
+
 def memberships_of(user) -> list[StaffMembership]:
+    """The user's roles, each with the registered figures of its community: one query."""
     if not user.is_authenticated:
         return []
     return list(
         StaffMembership.objects.filter(user=user)
         .select_related("community")
+        .annotate(**membership_figures.annotations())
         .order_by("community__name")
     )
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("households/<int:pk>/move-out/", households.household_move_out, name="household_move_out"),
     path("households/<int:pk>/move-in/", households.household_move_in, name="household_move_in"),
     path("settings/", settings.community_settings, name="settings"),
+    path("settings/review/", settings.review_rule, name="review_rule"),
     path("settings/<slug:kind>/new/", settings.setting_create, name="setting_create"),
     path("settings/<slug:kind>/<int:pk>/edit/", settings.setting_edit, name="setting_edit"),
     path("community/switch/", home.switch_community, name="switch_community"),

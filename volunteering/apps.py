@@ -11,12 +11,17 @@ class VolunteeringConfig(AppConfig):
         from residents.dashboard import dashboard_figures
         from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
+        from residents.tenancy import membership_figures
         from volunteering.dashboard import FIGURES
+        from volunteering.selectors import waiting_for_review
 
         # Its demo data, after the register's (seed_demo).
         demo_steps.register(
             DemoStep(label=self.verbose_name, order=20, seed="volunteering.demo.seed_demo")
         )
+        # How many records wait for review, in the menu and on the dashboard (no query of
+        # its own: annotated on the signed-in user's memberships).
+        membership_figures.register("waiting_for_review", waiting_for_review)
         # Its figures on the staff dashboard.
         for figure in FIGURES:
             dashboard_figures.register(figure)

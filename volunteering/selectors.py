@@ -1,5 +1,6 @@
 """Reads of volunteering that pages share: the claim rate (认领率) of Party members, shown on
-the project menu and offered to the pages of later apps."""
+the project menu and offered to the pages of later apps, and how many records wait for
+review (the menu's and the dashboard's count)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Expression, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from residents.models import Member
 from residents.reporting import Period
-from volunteering.models import ProjectClaim
+from volunteering.models import Attendance, ProjectClaim
+
+
+def waiting_for_review(community: Expression) -> Expression:
+    """The number of the community's attendance records waiting for review, as a subquery
+    on `community` (an OuterRef): an index-only count on (community, status)."""
+    pending = (
+        Attendance.objects.filter(community=community, status=Attendance.Status.PENDING)
+        .order_by()
+        .values("community")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(pending, output_field=IntegerField()), 0)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ ACTIVITIES_PER_PAGE = 10
 class QueueRow:
     attendance: Attendance
     quote: Quote
+    # Logged by the person looking, where the community wants someone else to approve it.
+    own: bool = False
 
 
 @dataclass
@@ -37,8 +39,12 @@ class QueueGroup:
     rows: list[QueueRow] = field(default_factory=list)
 
     @property
+    def approvable(self) -> list[QueueRow]:
+        return [row for row in self.rows if not row.own]
+
+    @property
     def points(self) -> int:
-        return sum(row.quote.points for row in self.rows)
+        return sum(row.quote.points for row in self.approvable)
 
 
 def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
@@ -66,7 +72,7 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
     attendances = list(
         scoped(request, Attendance)
         .filter(activity__in=list(groups), status=Attendance.Status.PENDING)
-        .select_related("member__household__compound")
+        .select_related("member__household__compound", "recorded_by")
         .order_by(
             "activity_id",
             Length("member__household__building"),
@@ -79,14 +85,20 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
     for attendance in attendances:
         attendance.activity = groups[attendance.activity_id].activity  # with its project
     quotes = quote_attendances(request.community, attendances) if attendances else {}
+    # The community is the request's, loaded with the membership: no query.
+    second_person = request.community.review_by_another
     for attendance in attendances:
-        groups[attendance.activity_id].rows.append(QueueRow(attendance, quotes[attendance.pk]))
+        own = second_person and attendance.recorded_by_id == request.user.pk
+        groups[attendance.activity_id].rows.append(
+            QueueRow(attendance, quotes[attendance.pk], own=own)
+        )
     filters = query.copy()
     filters.pop("page", None)
     return {
         "filter_form": form,
         "page": page,
         "groups": list(groups.values()),
+        "second_person": second_person,
         "query_string": filters.urlencode(),
         "page_query": query.urlencode(),
     }
@@ -114,6 +126,14 @@ def _approved_message(result: services.ApprovalResult) -> str:
     if unpriced:
         message += " " + _("其中 %(count)s 条没有适用的积分规则，未记分。") % {"count": unpriced}
     return message
+
+
+def _own_records_message(result: services.ApprovalResult) -> str | None:
+    if not result.own_records:
+        return None
+    return _("%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。") % {
+        "count": len(result.own_records)
+    }
 
 
 def _skipped_message(requested: int, done: int) -> str | None:
@@ -155,8 +175,12 @@ def review_decide(request: HttpRequest) -> HttpResponse:
                 result = services.approve(
                     community=request.community, attendance_ids=ids, by=request.user
                 )
-                done = len(result.approved)
-                messages.success(request, _approved_message(result))
+                done = len(result.approved) + len(result.own_records)
+                if result.approved or not result.own_records:
+                    messages.success(request, _approved_message(result))
+                own = _own_records_message(result)
+                if own:
+                    messages.warning(request, own)
         except ValidationError as error:
             form.add_error(None, error)
         else:

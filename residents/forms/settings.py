@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from residents import parsing
 from residents.forms.named_items import NamedItemForm
 from residents.models import BuildingGroup, Community, Compound, Household, HouseholdType, Member
 
@@ -44,3 +45,11 @@ class BuildingGroupForm(NamedItemForm):
         )
         if not self.instance.pk:
             self.fields["leader"].help_text = _("楼组有住户后，可在修改楼组时选择楼组长。")
+
+
+class ReviewRuleForm(parsing.ModelForm):
+    """Whether a second person must approve what a staff member logged."""
+
+    class Meta:
+        model = Community
+        fields = ["review_by_another"]

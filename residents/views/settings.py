@@ -6,12 +6,19 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from residents import services
 from residents.forms.named_items import NamedItemForm
-from residents.forms.settings import BuildingGroupForm, CompoundForm, HouseholdTypeForm
+from residents.forms.settings import (
+    BuildingGroupForm,
+    CompoundForm,
+    HouseholdTypeForm,
+    ReviewRuleForm,
+)
 from residents.models import BuildingGroup, Compound, Household, HouseholdType
 from residents.tenancy import Role, community_required, get_scoped_or_404, scoped
 
@@ -41,6 +48,7 @@ def _settings_page(request: HttpRequest, forms: dict, status: int = 200) -> Http
             .annotate(household_count=households)
             .order_by("position", "name"),
             "forms": forms,
+            "review_form": ReviewRuleForm(instance=request.community),
         },
         status=status,
     )
@@ -97,3 +105,19 @@ def setting_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         {"form": form, "item": item, "label": label},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@community_required(Role.ADMIN)
+def review_rule(request: HttpRequest) -> HttpResponse:
+    """Turns the second-person review on or off for the community (admins)."""
+    form = ReviewRuleForm(request.POST, instance=request.community)
+    if not form.is_valid():  # a tick box: only a forged request gets here
+        return _settings_page(request, _blank_setting_forms(request), status=400)
+    required = form.cleaned_data["review_by_another"]
+    services.set_review_by_another(community=request.community, required=required, by=request.user)
+    if required:
+        messages.success(request, _("已开启：参与记录须由登记人以外的另一人审核。"))
+    else:
+        messages.success(request, _("已关闭：登记人也可以审核自己登记的参与记录。"))
+    return redirect(reverse("residents:settings") + "#review-rule")

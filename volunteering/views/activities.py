@@ -178,9 +178,9 @@ def _activity_for(request: HttpRequest, pk: int) -> Activity:
 
 
 def _attendance_rows(activity: Activity):
-    return activity.attendances.select_related("member__household__compound").order_by(
-        "member__household__building", "member__household__room", "member__position"
-    )
+    return activity.attendances.select_related(
+        "member__household__compound", "recorded_by", "reviewed_by"
+    ).order_by("member__household__building", "member__household__room", "member__position")
 
 
 @require_GET

@@ -35,6 +35,7 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "residents_buildinggroup",
         "residents_householdtype",
         "residents_staffmembership",
+        "accounts_accountevent",
         "points_pointrule",
         "redemption_reward",
         "redemption_round",
