@@ -109,6 +109,8 @@ def post_entry(
 class ApprovalResult:
     approved: list[Attendance] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    # Approved records of non-residents (报到): no household, so no passbook points.
+    without_household: list[Attendance] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -120,7 +122,9 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     """Approve pending attendance and post one earn entry for each record that earns points.
 
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
-    an attendance earns once, which a unique index guarantees as well.
+    an attendance earns once, which a unique index guarantees as well. A non-resident's
+    record (报到, no household) is approved and earns no passbook points: it is listed in
+    `without_household`, and the record's pages say so.
     """
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
@@ -130,13 +134,17 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     )
     if not attendances:
         return ApprovalResult()
-    accounts = lock_accounts(a.member.household_id for a in attendances)
+    result = ApprovalResult(
+        approved=attendances,
+        without_household=[a for a in attendances if a.member.household_id is None],
+    )
+    earning = [a for a in attendances if a.member.household_id is not None]
+    accounts = lock_accounts(a.member.household_id for a in earning)
     # After the locks, so it sees every posting. The working is stored in the site's
     # language (zh-Hans) whoever approves, so one passbook never mixes languages.
     with translation.override(settings.LANGUAGE_CODE):
-        quotes = quote_attendances(community, attendances)
-    result = ApprovalResult(approved=attendances)
-    for attendance in sorted(attendances, key=lambda a: (a.activity.date, a.pk)):
+        quotes = quote_attendances(community, earning) if earning else {}
+    for attendance in sorted(earning, key=lambda a: (a.activity.date, a.pk)):
         quote = quotes[attendance.pk]
         if quote.points <= 0:
             continue

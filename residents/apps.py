@@ -37,7 +37,12 @@ class ResidentsConfig(AppConfig):
 
         audited_tables.register(Household)
         audited_tables.register(
-            Member, page=lambda member: member.household.get_absolute_url(), part_of="household"
+            Member,
+            # A non-resident (报到) has no household page; their history shows in the trail.
+            page=lambda member: (
+                member.household.get_absolute_url() if member.household_id else None
+            ),
+            part_of="household",
         )
         audited_tables.register_link(Household, "types")
         audited_tables.register(Compound, page=settings_page)

@@ -302,8 +302,25 @@ class Household(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+class MemberQuerySet(TenantQuerySet):
+    def current(self) -> MemberQuerySet:
+        """People who may take part today: residents still in an active household, and
+        non-residents (报到) still on the register."""
+        return self.filter(is_active=True).filter(
+            Q(household__status=Household.Status.ACTIVE)
+            | Q(residence=Member.Residence.NON_RESIDENT)
+        )
+
+
 class Member(models.Model):
-    """A resident (居民) in a household."""
+    """A person on the register: a resident (居民) in a household, or a non-resident who
+    takes part here without a local household (e.g. an in-service party member who reported
+    here, 报到). Non-residents take part, claim projects and hold other accounts, but earn
+    no household passbook points (they have no household)."""
+
+    class Residence(models.TextChoices):
+        RESIDENT = "resident", _("本区居民")
+        NON_RESIDENT = "non_resident", _("报到")
 
     class Gender(models.TextChoices):
         MALE = "M", _("男")
@@ -322,8 +339,17 @@ class Member(models.Model):
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="members", verbose_name=_("居民区")
     )
+    residence = models.CharField(
+        _("居住"), max_length=12, choices=Residence.choices, default=Residence.RESIDENT
+    )
+    # Set exactly for residents (a CHECK constraint); always of the same community.
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("户"),
     )
     name = models.CharField(_("姓名"), max_length=50)
     # Search keys kept in step with the name by save(): "zhengxingyou" and "zxy".
@@ -346,12 +372,13 @@ class Member(models.Model):
     employer = models.CharField(_("工作单位"), max_length=100, blank=True)
     job_title = models.CharField(_("职务"), max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
-    # A member who left the household stays on record (their history will refer to them).
+    # A member who left the household (or a non-resident who left the register) stays on
+    # record: their history refers to them.
     is_active = models.BooleanField(_("在户"), default=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("居民")
@@ -367,6 +394,12 @@ class Member(models.Model):
                 name="residents_member_birth_year_range",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="residents_member_name_present"),
+            # A resident lives in a household; a non-resident (报到) has none.
+            models.CheckConstraint(
+                condition=Q(residence="resident", household__isnull=False)
+                | Q(residence="non_resident", household__isnull=True),
+                name="residents_member_household_iff_resident",
+            ),
         ]
         indexes = [
             # Exact and prefix name look-ups; substring search scans one community's members.
@@ -395,6 +428,17 @@ class Member(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def is_resident(self) -> bool:
+        return self.residence == self.Residence.RESIDENT
+
+    @property
+    def place(self) -> str:
+        """Where the person belongs, as lists show it: `小区 5-302`, or `报到`."""
+        if self.household is None:
+            return str(self.Residence.NON_RESIDENT.label)
+        return f"{self.household.compound.name} {self.household.short_address}"
 
 
 class AuditEvent(models.Model):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 
-from residents.models import Household, HouseholdQuerySet, Member
+from residents.models import Household, HouseholdQuerySet, Member, MemberQuerySet
 from residents.parsing import is_digits
 from residents.phones import normalize_digits
 
@@ -55,15 +55,14 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
     return queryset.filter(Exists(members.filter(name__icontains=text)))
 
 
-def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> list[Member]:
-    """Residents for a picker: by name, pinyin (`zxy`, `zhengxy`), phone tail, passbook
-    number or address (`5-302`). Only people living in an active household."""
+def search_members(queryset: MemberQuerySet, query: str, limit: int = 20) -> list[Member]:
+    """People for a picker: by name, pinyin (`zxy`, `zhengxy`), phone tail, passbook
+    number or address (`5-302`). Only people living in an active household, and
+    non-residents (报到) on the register, listed after the residents."""
     text = normalize_digits(query).strip()
     if not text:
         return []
-    people = queryset.filter(is_active=True, household__status="active").select_related(
-        "household__compound", "household__building_group"
-    )
+    people = queryset.current().select_related("household__compound", "household__building_group")
     lowered = text.lower()
     if re.fullmatch(r"[a-z]+", lowered):
         found = Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
@@ -81,7 +80,8 @@ def search_members(queryset: QuerySet[Member], query: str, limit: int = 20) -> l
             return []
     return list(
         people.filter(found).order_by(
-            # Natural order, as in the register: building 7 before building 10.
+            # Natural order, as in the register: building 7 before building 10; non-residents
+            # (no household: NULL, which PostgreSQL sorts last) last.
             "household__compound__name",
             Length("household__building"),
             "household__building",

@@ -206,3 +206,33 @@ def move_back_in(*, household: Household) -> Household:
     locked.moved_out_on = None
     locked.save(update_fields=["status", "moved_out_on", "updated_at"])
     return locked
+
+
+NON_RESIDENT_FIELDS = tuple(name for name in MEMBER_FIELDS if name != "relation")
+
+
+@retry_on_conflict
+def save_non_resident(
+    *, community: Community, fields: dict[str, Any], by, member: Member | None = None
+) -> Member:
+    """Register (or edit) a person who takes part here without a local household: an
+    in-service party member who reported here (报到), say. `fields` are NON_RESIDENT_FIELDS;
+    the person gets no household and so no household passbook."""
+    if member is None:
+        member = Member(community=community, residence=Member.Residence.NON_RESIDENT)
+    else:
+        member = Member.objects.select_for_update().get(pk=member.pk, community=community)
+        if member.residence != Member.Residence.NON_RESIDENT:
+            raise ValidationError(_("此人是本区居民，请在其家庭页修改。"), code="resident")
+    name = str(fields.get("name", member.name)).strip()
+    if not name:
+        raise ValidationError({"name": _("请填写姓名。")})
+    for field_name in NON_RESIDENT_FIELDS:
+        if field_name in fields:
+            setattr(member, field_name, fields[field_name])
+    member.name = name
+    if member.is_in_service_party_member:
+        member.is_party_member = True
+    member.is_active = True
+    member.save()
+    return member

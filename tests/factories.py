@@ -107,6 +107,19 @@ class MemberFactory(factory.django.DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"138{n:08d}")
 
 
+class NonResidentFactory(MemberFactory):
+    """An in-service party member who reported here (报到): no local household."""
+
+    household = None
+    community = factory.SubFactory(CommunityFactory)
+    residence = Member.Residence.NON_RESIDENT
+    name = factory.Iterator(["周建华", "吴立新", "孙海燕"])
+    is_party_member = True
+    is_in_service_party_member = True
+    employer = "市政道路管理所"
+    job_title = "工程师"
+
+
 # Volunteering: the project menu, claims and teams.
 
 

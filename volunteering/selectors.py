@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from residents.models import Household, Member
+from residents.models import Member
 from residents.reporting import Period
 from volunteering.models import ProjectClaim
 
@@ -42,20 +42,16 @@ class ClaimRate:
 def claim_rates(
     *, communities: Sequence[int], quarter: Period | None = None
 ) -> dict[int, dict[str, ClaimRate]]:
-    """Party members (current residents) who hold at least one claim on a project in use,
-    out of all of them; and the same for in-service party members. Claims are held now,
-    whatever the quarter. One query."""
+    """Party members (current residents, and non-residents who reported here: 报到) who
+    hold at least one claim on a project in use, out of all of them; and the same for
+    in-service party members. Claims are held now, whatever the quarter. One query."""
     holds_a_post = Exists(
         ProjectClaim.objects.filter(member=OuterRef("pk"), project__is_active=True)
     )
     counts = {
         row["community_id"]: row
-        for row in Member.objects.filter(
-            community_id__in=communities,
-            is_party_member=True,
-            is_active=True,
-            household__status=Household.Status.ACTIVE,
-        )
+        for row in Member.objects.filter(community_id__in=communities, is_party_member=True)
+        .current()
         .alias(claimed=holds_a_post)
         .values("community_id")
         .annotate(

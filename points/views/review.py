@@ -106,7 +106,11 @@ def _approved_message(result: services.ApprovalResult) -> str:
         "count": len(result.approved),
         "points": result.points,
     }
-    unpriced = len(result.approved) - len(result.entries)
+    unpriced = len(result.approved) - len(result.without_household) - len(result.entries)
+    if result.without_household:
+        message += " " + _("其中 %(count)s 条是报到人员（无本区户籍），不计家庭存折积分。") % {
+            "count": len(result.without_household)
+        }
     if unpriced:
         message += " " + _("其中 %(count)s 条没有适用的积分规则，未记分。") % {"count": unpriced}
     return message

@@ -255,15 +255,15 @@ def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]
 
 
 def group_members(community: Community, group: str) -> list[Member]:
-    """Current residents in a team (`team:<id>`) or building group (`bg:<id>`); nobody for
-    anything else."""
+    """Current people in a team (`team:<id>`, non-residents too) or building group
+    (`bg:<id>`); nobody for anything else."""
     kind, _sep, raw_id = group.partition(":")
     group_id = parsing.optional_identifier(raw_id)
     if group_id is None:
         return []
-    people = Member.objects.filter(
-        community=community, is_active=True, household__status="active"
-    ).select_related("household__compound")
+    people = (
+        Member.objects.filter(community=community).current().select_related("household__compound")
+    )
     if kind == "team":
         people = people.filter(teams__pk=group_id, teams__community=community)
     elif kind == "bg":

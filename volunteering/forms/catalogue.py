@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from residents import parsing
 from residents.forms.named_items import NamedItemForm
-from residents.models import Community, Household, Member
+from residents.models import Community, Member
 from volunteering.models import MAX_HOURS, Project, ProjectCategory, Team
 
 
@@ -74,10 +74,9 @@ class TeamForm(NamedItemForm):
 
 
 def current_residents(community: Community):
-    """Members who can claim a project or join a team: living in an active household."""
-    return Member.objects.filter(
-        community=community, is_active=True, household__status=Household.Status.ACTIVE
-    )
+    """Members who can claim a project or join a team: living in an active household, or
+    non-residents (报到) on the register."""
+    return Member.objects.filter(community=community).current()
 
 
 class MemberPickForm(forms.Form):

@@ -80,7 +80,7 @@ def _check_participants(
             errors[row.member_id] = _("重复：此人已在名单中。")
         elif member is None:
             errors[row.member_id] = _("不是本居民区的居民。")
-        elif member.household.status != Household.Status.ACTIVE:
+        elif member.household is not None and member.household.status != Household.Status.ACTIVE:
             errors[row.member_id] = _("该户已迁出，不能登记。")
         elif not member.is_active:
             errors[row.member_id] = _("此人已不在该户，不能登记。")

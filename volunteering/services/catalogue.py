@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from residents.models import Household, Member
+from residents.models import Member
 from volunteering.models import Project, ProjectClaim, Team, TeamMembership
 
 
@@ -31,18 +31,13 @@ class PickResult:
 
 def _current_residents(*, community_id: int, members: Iterable[Member]) -> list[Member]:
     """The picked members, re-read from the database: each must live in an active
-    household of this community (a form's queryset is not trusted to have checked)."""
+    household of this community, or be a non-resident (报到) still on its register (a
+    form's queryset is not trusted to have checked)."""
     wanted = {member.pk for member in members}
     if not wanted:
         raise ValidationError(_("请至少勾选一位居民。"), code="no_members")
     found = {
-        m.pk: m
-        for m in Member.objects.filter(
-            pk__in=wanted,
-            community_id=community_id,
-            is_active=True,
-            household__status=Household.Status.ACTIVE,
-        )
+        m.pk: m for m in Member.objects.filter(pk__in=wanted, community_id=community_id).current()
     }
     missing = wanted - found.keys()
     if missing:
