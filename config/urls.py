@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("volunteering.urls")),
     path("", include("points.urls")),
     path("", include("redemption.urls")),
+    path("", include("needs.urls")),
 ]
 
 # The site's error pages (residents/errors.py): its layout, language and the way back.

@@ -120,6 +120,34 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
             {"submission_key": str(uuid.uuid4()), f"qty_{w.item.pk}": "1"}
         ],
         "redemption:cancel": [{"reason": "走查"}],
+        "needs:visit_new": [
+            {
+                "household": w.household.pk,
+                "visited_on": today,
+                "visitors": "走查人",
+                "need_follows": "on",
+                "need_text": "走查需求",
+                "submission_key": str(uuid.uuid4()),
+            }
+        ],
+        "needs:need_new": [{"household": w.household.pk, "text": "走查需求"}],
+        "needs:need_dispatch": [{"member": w.head.pk}, {"partner": w.partner.pk}],
+        "needs:need_take": [{"partner": w.partner.pk}],
+        "needs:need_publish": [{"published": "1"}],
+        "needs:need_send_back": [{"reason": "走查"}],
+        "needs:need_withdraw": [{"reason": "走查"}],
+        "needs:need_complete": [
+            {
+                "done_on": today,
+                "done_note": "走查",
+                "hours": "1",
+                "doers": [w.head.pk],
+                "project": w.project.pk,
+                "submission_key": str(uuid.uuid4()),
+            }
+        ],
+        "needs:need_follow_up": [{"confirmed": "yes", "note": "走查"}],
+        "needs:wish_new": [{"text": "走查心愿"}],
         "login_unlock": [{"username": w.admin.username}],
     }
     return forms.get(name, [])
@@ -150,6 +178,7 @@ PASSBOOK_SEARCHES = {
     "redemption:counter",
     "volunteering:people_search",
     "volunteering:activity_log",
+    "needs:visit_home",
 }
 
 

@@ -33,6 +33,7 @@ NOT_200_FOR_AN_ADMIN = {
     "points:passbook": 403,  # residents' pages need a resident session
     "redemption:resident_rewards": 403,
     "redemption:resident_reward_picture": 403,
+    "needs:wish_new": 403,
 }
 
 

@@ -27,6 +27,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from needs import services as needs_services
+from needs.models import PartnerUnit
 from points import services as points_services
 from points.passbook import issue_tokens, token_hash
 from redemption import services as redemption_services
@@ -222,6 +224,18 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     o["export"] = ExportRecord.objects.create(
         community=community, user=admin, what=f"{tag}导出", file_format="csv", rows=1
     )
+    o["visit"] = needs_services.record_visit(
+        community=community,
+        by=admin,
+        submission_key=uuid.uuid4(),
+        household=o["household"],
+        visited_on=timezone.localdate(),
+        visitors=f"{tag}走访人",
+        findings=f"{tag}走访情况",
+        need_text=f"{tag}走访需求",
+    )[0]
+    o["need"] = o["visit"].needs.get()
+    o["partner"] = PartnerUnit.objects.create(community=community, name=f"{tag}共建单位")
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -249,6 +263,10 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}导入人",
         f"{tag}导出",
         f"{tag}开户",
+        f"{tag}走访人",
+        f"{tag}走访情况",
+        f"{tag}走访需求",
+        f"{tag}共建单位",
         o["household"].passbook_number,
         o["household"].phone,
         w.receipt,
@@ -281,6 +299,8 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "rounds/": lambda w: w.round.pk,
     "counter/households/": lambda w: w.household.pk,
     "redemptions/": lambda w: w.redemption.pk,
+    "visits/": lambda w: w.visit.pk,
+    "wishes/": lambda w: w.need.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,

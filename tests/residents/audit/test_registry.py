@@ -40,6 +40,10 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "redemption_reward",
         "redemption_round",
         "redemption_rounditem",
+        "needs_visit",
+        "needs_need",
+        "needs_partnerunit",
+        "needs_pairing",
     ]
 
 

@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NeedsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "needs"
+    verbose_name = _("走访与微心愿")
+
+    def ready(self) -> None:
+        from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+        from needs.passbook import WISHES_PANEL
+        from points.panels import passbook_panels
+        from residents.app_role import protected_tables
+        from residents.audit import audited_tables
+        from residents.household_page import HouseholdSection, household_sections
+
+        # A need's history is a record of its own: its events are written once, never
+        # rewritten (migration 0002 keeps the app role from it).
+        protected_tables.register(NeedEvent)
+        # Visits, needs, partner units and pairings are audited (migration 0002).
+        audited_tables.register(Visit)
+        audited_tables.register(Need)
+        audited_tables.register(PartnerUnit)
+        audited_tables.register(Pairing)
+        # The household's file (民情档案) on its page: visits, needs and help, as a timeline.
+        household_sections.register(
+            HouseholdSection(
+                name="needs.file", order=20, template="needs/includes/_household_section.html"
+            )
+        )
+        # The resident's own wishes on their passbook.
+        passbook_panels.register(WISHES_PANEL)

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from needs.views import resident, visits, wishes
+
+app_name = "needs"
+
+urlpatterns = [
+    # Visits (views/visits.py)
+    path("visits/", visits.visit_home, name="visit_home"),
+    path("visits/new/", visits.visit_new, name="visit_new"),
+    path("visits/overdue/", visits.visits_overdue, name="visits_overdue"),
+    path("visits/<int:pk>/", visits.visit_detail, name="visit_detail"),
+    path("households/<int:pk>/file/", visits.household_file, name="household_file"),
+    # Needs and small wishes (views/wishes.py)
+    path("wishes/", wishes.need_list, name="need_list"),
+    path("wishes/new/", wishes.need_new, name="need_new"),
+    path("wishes/<int:pk>/", wishes.need_detail, name="need_detail"),
+    path("wishes/<int:pk>/dispatch/", wishes.need_dispatch, name="need_dispatch"),
+    path("wishes/<int:pk>/publish/", wishes.need_publish, name="need_publish"),
+    path("wishes/<int:pk>/take/", wishes.need_take, name="need_take"),
+    path("wishes/<int:pk>/send-back/", wishes.need_send_back, name="need_send_back"),
+    path("wishes/<int:pk>/withdraw/", wishes.need_withdraw, name="need_withdraw"),
+    path("wishes/<int:pk>/complete/", wishes.need_complete, name="need_complete"),
+    path("wishes/<int:pk>/follow-up/", wishes.need_follow_up, name="need_follow_up"),
+    # The resident's wish, from the passbook page (views/resident.py)
+    path("passbook/wishes/new/", resident.wish_new, name="wish_new"),
+]
