@@ -21,6 +21,12 @@ Where a figure shows on the page (`place`):
 - HALF: a card beside the next HALF one (two side by side on a wide screen and on A4);
 - FULL: a card across the page.
 Its template is given its value as `value` (and the page's `dash`).
+
+A figure that has numbers to set side by side names them (`measures`): the sub-district's
+table shows one column per measure, a community per row and the total below, and its
+download has the same columns. A measure reads its number from the figure's value for the
+period asked (the sub-district page passes a quarter or a whole year as `quarter`; a
+`QuarterAndYear` value then holds that period in `.quarter`).
 """
 
 from __future__ import annotations
@@ -51,6 +57,17 @@ def _add(values: list) -> Any:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One number of a figure in the sub-district's side-by-side table."""
+
+    label: str
+    # read(value) -> int | Decimal | None, from a community's value or the figure's total
+    read: Callable[[Any], Any]
+    # A share in per cent: never added up (the total row reads it from the figure's total).
+    percent: bool = False
+
+
+@dataclass(frozen=True)
 class Figure:
     """One thing the dashboard shows, for any number of communities."""
 
@@ -66,6 +83,8 @@ class Figure:
     personal: bool = False
     # Many communities' values as one (a sub-district's total); None: not added up.
     total: Callable[[list], Any] | None = _add
+    # Its numbers in the sub-district's table (see Measure), in order.
+    measures: tuple[Measure, ...] = ()
 
 
 class DashboardFigures(OrderedRegistry[Figure]):
@@ -198,12 +217,16 @@ class Board:
         raise AttributeError(name)
 
 
-def dashboard(*, community: Community, today: datetime.date) -> Board:
+def dashboard(*, community: Community, today: datetime.date, personal: bool = True) -> Board:
     """Everything the community's dashboard shows for the quarter of `today` and its year:
-    one query (or a fixed few) per figure, whatever the size of the community."""
+    one query (or a fixed few) per figure, whatever the size of the community. Without
+    `personal`, the figures that name people are left out (the sub-district's read-only
+    view of a community)."""
     quarter = quarter_of(today)
     board = Board(today=today, quarter_period=quarter)
-    for figure, values in dashboard_figures.values(communities=[community], quarter=quarter):
+    for figure, values in dashboard_figures.values(
+        communities=[community], quarter=quarter, personal=personal
+    ):
         board.shown.append(Shown(figure, values[community.pk]))
     return board
 

@@ -6,9 +6,14 @@ clerks, both redemption's. Each app registers its own in its `AppConfig.ready()`
 
 Apps are made ready in INSTALLED_APPS order, so a higher app's page replaces a lower one's.
 A role nobody registered lands on the household register.
+
+A user with no community membership may still work at another level (the sub-district):
+an app registers a check that names that user's page, or None (`register_other`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 FALLBACK = "residents:household_list"
 
@@ -16,6 +21,7 @@ FALLBACK = "residents:household_list"
 class HomePages:
     def __init__(self) -> None:
         self._pages: dict[str, str] = {}
+        self._others: list[Callable[[object], str | None]] = []
 
     def register(self, role: str, url_name: str) -> None:
         self._pages[role] = url_name
@@ -23,6 +29,14 @@ class HomePages:
     def for_role(self, role: str) -> str:
         """The URL name a user of `role` lands on."""
         return self._pages.get(role, FALLBACK)
+
+    def register_other(self, page_for: Callable[[object], str | None]) -> None:
+        """`page_for(user)`: the URL name a user without a membership lands on, or None."""
+        self._others.append(page_for)
+
+    def for_other(self, user) -> str | None:
+        """Where a signed-in user without a community membership lands, if anywhere."""
+        return next((page for check in self._others if (page := check(user))), None)
 
 
 home_pages = HomePages()

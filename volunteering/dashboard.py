@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
-from residents.dashboard import Figure, Place, QuarterAndYear, percent
+from residents.dashboard import Figure, Measure, Place, QuarterAndYear, percent
 from residents.models import BuildingGroup, Household
 from residents.reporting import Period, ranked
 from volunteering.models import Activity, Attendance
@@ -234,6 +234,12 @@ FIGURES = [
         place=Place.HEADLINE,
         template="volunteering/dashboard/includes/_participation.html",
         values=participation,
+        measures=(
+            Measure(_("在册户"), lambda v: v.quarter.households),
+            Measure(_("参与家庭"), lambda v: v.quarter.households_taking_part),
+            Measure(_("参与率"), lambda v: v.quarter.share_percent, percent=True),
+            Measure(_("活跃志愿者"), lambda v: v.quarter.volunteers),
+        ),
         note=_("活跃志愿者：有审核通过参与记录的居民。参与家庭：有这样的居民的在册户。"),
     ),
     Figure(
@@ -242,6 +248,7 @@ FIGURES = [
         place=Place.HEADLINE,
         template="volunteering/dashboard/includes/_activities.html",
         values=activities,
+        measures=(Measure(_("活动场次"), lambda v: v.quarter.activities),),
     ),
     Figure(
         name="volunteering.claim_rates",
@@ -250,6 +257,7 @@ FIGURES = [
         template="volunteering/dashboard/includes/_claim_rates.html",
         values=claim_rates,
         total=_total_rates,
+        measures=(Measure(_("党员认领率"), lambda v: v["party"].share, percent=True),),
     ),
     Figure(
         name="volunteering.groups",

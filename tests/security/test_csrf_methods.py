@@ -33,6 +33,10 @@ NOT_200_FOR_AN_ADMIN = {
     "points:passbook": 403,  # residents' pages need a resident session
     "redemption:resident_rewards": 403,
     "redemption:resident_reward_picture": 403,
+    # The sub-district's (街道) pages: a community's admin holds no 街道 role.
+    "subdistrict:rollup": 403,
+    "subdistrict:rollup_export": 403,
+    "subdistrict:community": 403,
 }
 
 

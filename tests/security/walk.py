@@ -233,6 +233,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
             failures_since_start=getattr(settings, "LOGIN_FAILURE_LIMIT", 5),
         )
     w.markers = [
+        community.name,
         f"{tag}小区",
         f"{tag}家庭类型",
         f"{tag}楼组",
@@ -281,6 +282,8 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "rounds/": lambda w: w.round.pk,
     "counter/households/": lambda w: w.household.pk,
     "redemptions/": lambda w: w.redemption.pk,
+    # The sub-district's read-only view of one of its communities.
+    "subdistrict/communities/": lambda w: w.community.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
