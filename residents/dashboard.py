@@ -91,14 +91,20 @@ class DashboardFigures(OrderedRegistry[Figure]):
     """The registry of figures, in the order the page shows them."""
 
     def values(
-        self, *, communities: Sequence[Community | int], quarter: Period, personal: bool = True
+        self,
+        *,
+        communities: Sequence[Community | int],
+        quarter: Period,
+        personal: bool = True,
+        wanted: Callable[[Figure], bool] | None = None,
     ) -> list[tuple[Figure, Mapping[int, Any]]]:
-        """Every figure (the personal ones only if asked) with its values by community."""
+        """Every figure (the personal ones only if asked; only those `wanted` if given)
+        with its values by community."""
         ids = [c if isinstance(c, int) else c.pk for c in communities]
         return [
             (figure, figure.values(communities=ids, quarter=quarter))
             for figure in self
-            if personal or not figure.personal
+            if (personal or not figure.personal) and (wanted is None or wanted(figure))
         ]
 
 
@@ -243,13 +249,19 @@ class Column:
     total: Any = None
 
 
-def compare(*, communities: Iterable[Community | int], quarter: Period) -> list[Column]:
+def compare(
+    *, communities: Iterable[Community | int], quarter: Period, measured: bool = False
+) -> list[Column]:
     """Every figure that names no person, for all `communities` at once (a sub-district's
-    side-by-side page): the same queries as one community's page, never one per community."""
+    side-by-side page): the same queries as one community's page, never one per community.
+    With `measured`, only the figures that name measures (the side-by-side table's)."""
     communities = list(communities)
     columns = []
     for figure, values in dashboard_figures.values(
-        communities=communities, quarter=quarter, personal=False
+        communities=communities,
+        quarter=quarter,
+        personal=False,
+        wanted=(lambda figure: bool(figure.measures)) if measured else None,
     ):
         by_community = dict(values)
         total = figure.total(list(by_community.values())) if figure.total and values else None

@@ -3,7 +3,8 @@ VolunteeringConfig.ready(), and the party members' claim rate (also on the proje
 
 - active volunteers: residents with at least one approved attendance in the period;
 - households taking part: households in residence with such a resident, out of all
-  households in residence (and the same per building group, with the star groups);
+  households in residence (and the same per building group, with the star groups: the
+  stars the sub-district's contest awarded, residents.stars);
 - activities held: activities dated in the period;
 - the claim rate: party members in residence who hold a claim on a project in use.
 Each is one or two aggregate queries grouped by community, whatever the number of
@@ -22,14 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from residents.dashboard import Figure, Measure, Place, QuarterAndYear, percent
 from residents.models import BuildingGroup, Household
-from residents.reporting import Period, ranked
+from residents.reporting import Period
+from residents.stars import Star, star_awards
 from volunteering.models import Activity, Attendance
 from volunteering.selectors import ClaimRate, claim_rates
-
-# Star building groups (星级楼组): the three best participation rates of the quarter (ties
-# included), among groups big enough for a rate to mean something.
-STAR_GROUPS = 3
-STAR_MIN_HOUSEHOLDS = 5
 
 _IN_RESIDENCE = Q(member__household__status=Household.Status.ACTIVE)
 
@@ -160,7 +157,8 @@ class GroupParticipation:
     households: int
     quarter: int = 0
     year: int = 0
-    star: bool = False
+    # The group's star (residents.stars: awarded by the sub-district's contest), if any.
+    star: Star | None = None
 
     @property
     def quarter_percent(self) -> int:
@@ -176,8 +174,6 @@ class Groups:
     """A community's building groups, star groups first."""
 
     groups: list[GroupParticipation] = field(default_factory=list)
-    star_count = STAR_GROUPS
-    star_min_households = STAR_MIN_HOUSEHOLDS
 
     @property
     def star_groups(self) -> list[GroupParticipation]:
@@ -211,20 +207,20 @@ def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
         if group is not None:
             group.quarter, group.year = row["quarter"], row["year"]
 
+    stars = star_awards.for_groups(rows)
     by_community: dict[int, list[GroupParticipation]] = defaultdict(list)
-    for group in rows.values():  # in natural order, which the stable sorts below keep
+    for pk, group in rows.items():  # in natural order, which the stable sorts below keep
+        group.star = stars.get(pk)
         by_community[group.group.community_id].append(group)
     return {community: Groups(_stars_first(by_community[community])) for community in communities}
 
 
 def _stars_first(ordered: list[GroupParticipation]) -> list[GroupParticipation]:
-    eligible = sorted(
-        (g for g in ordered if g.households >= STAR_MIN_HOUSEHOLDS and g.quarter),
-        key=lambda g: -g.quarter / g.households,
+    """Star groups first (most stars first), then by participation."""
+    return sorted(
+        ordered,
+        key=lambda g: (-(g.star.stars if g.star else 0), -g.quarter_percent, -g.year_percent),
     )
-    for rank, group in ranked(eligible, key=lambda g: g.quarter / g.households):
-        group.star = rank <= STAR_GROUPS  # a tie at the cut stars every group tied
-    return sorted(ordered, key=lambda g: (not g.star, -g.quarter_percent, -g.year_percent))
 
 
 FIGURES = [

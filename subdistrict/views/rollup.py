@@ -15,7 +15,7 @@ from points.forms.standings import StandingsForm
 from residents import spreadsheets
 from residents.dashboard import dashboard
 from subdistrict.access import communities_of, community_or_404, subdistrict_required
-from subdistrict.rollup import rollup as build_rollup
+from subdistrict.rollup import ROLLUP_SECONDS, cached_rollup
 from subdistrict.sheets import rollup_tables
 
 
@@ -28,12 +28,22 @@ def _period(request: HttpRequest) -> tuple[StandingsForm, object]:
 @subdistrict_required()
 def rollup(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
-    table = build_rollup(communities=communities_of(request), period=period)
+    table = _table(request, period)
     return render(
         request,
         "subdistrict/rollup.html",
-        {"form": form, "table": table, "today": timezone.localdate()},
+        {
+            "form": form,
+            "table": table,
+            "today": timezone.localdate(),
+            "minutes": ROLLUP_SECONDS // 60,
+        },
     )
+
+
+def _table(request: HttpRequest, period):
+    communities = list(communities_of(request))
+    return cached_rollup(key=str(request.subdistrict.pk), communities=communities, period=period)
 
 
 @require_GET
@@ -46,7 +56,7 @@ def rollup_export(request: HttpRequest) -> HttpResponse:
         errors += form.errors.get("period", [])
     if errors:
         return spreadsheets.refused(request, errors, reverse("subdistrict:rollup"))
-    table = build_rollup(communities=communities_of(request), period=period)
+    table = _table(request, period)
     today = timezone.localdate()
     return spreadsheets.spreadsheet_response(
         file_format=file_format,

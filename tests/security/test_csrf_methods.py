@@ -37,6 +37,10 @@ NOT_200_FOR_AN_ADMIN = {
     "subdistrict:rollup": 403,
     "subdistrict:rollup_export": 403,
     "subdistrict:community": 403,
+    "subdistrict:contest_list": 403,
+    "subdistrict:contest_detail": 403,
+    "subdistrict:contest_entry_photo": 403,
+    "subdistrict:contest_entry_photo_2": 403,
 }
 
 
