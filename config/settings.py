@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "points",
     "redemption",
     "needs",
+    "subdistrict",
 ]
 
 MIDDLEWARE = [

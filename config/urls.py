@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("redemption.urls")),
     path("", include("needs.urls")),
+    path("", include("subdistrict.urls")),
 ]
 
 # The site's error pages (residents/errors.py): its layout, language and the way back.

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from points.models import Account, LedgerEntry
 from points.selectors import mask_name
-from residents.dashboard import Figure, Place, QuarterAndYear, thousands
+from residents.dashboard import Figure, Measure, Place, QuarterAndYear, thousands
 from residents.models import Household, Member
 from residents.reporting import Period
 from volunteering.models import Activity
@@ -323,6 +323,10 @@ FIGURES = [
         place=Place.HEADLINE,
         template="points/dashboard/includes/_points.html",
         values=points,
+        measures=(
+            Measure(_("获得积分"), lambda v: v.quarter.earned),
+            Measure(_("兑换积分"), lambda v: v.quarter.redeemed),
+        ),
         note=_(
             "获得积分：审核通过的服务积分，已扣除撤销；兑换积分：兑换扣除的积分，已扣除取消的"
             "兑换；均按积分所属日期统计。"

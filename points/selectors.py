@@ -21,10 +21,10 @@ from points.models import Account, LedgerEntry
 from residents import parsing
 from residents.models import BuildingGroup, Community, Household, Member
 from residents.reporting import Period, quarter_of, ranked
+from residents.stars import Star, star_awards
 
 # Big savers (储值大户): the households ranked in the top three by points earned in the period.
 TOP_SAVER_RANKS = 3
-STAR_GROUP_RANKS = 3
 T = TypeVar("T")
 
 
@@ -81,6 +81,8 @@ class GroupRow:
     points: int = 0
     taking_part: int = 0
     households: int = 0
+    # The group's star (residents.stars: awarded by the sub-district's contest), if any.
+    star: Star | None = None
 
     @property
     def participation(self) -> float:
@@ -92,7 +94,7 @@ class GroupRow:
 
     @property
     def starred(self) -> bool:
-        return self.rank is not None and self.rank <= STAR_GROUP_RANKS
+        return self.star is not None
 
 
 @dataclass
@@ -246,6 +248,9 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
     earning = [g for g in ordered if g.points > 0]
     for rank, group in ranked(earning, key=lambda g: g.points):
         group.rank = rank
+    stars = star_awards.for_groups(rows)
+    for pk, group in rows.items():
+        group.star = stars.get(pk)
     result.groups = ordered
     return result
 

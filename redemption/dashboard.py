@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from redemption.models import Round
 from redemption.selectors import RoundTotals, round_totals
-from residents.dashboard import Figure, Place
+from residents.dashboard import Figure, Measure, Place
 from residents.reporting import Period
 
 
@@ -38,5 +40,14 @@ FIGURES = [
         template="redemption/dashboard/includes/_round.html",
         values=open_rounds,
         total=None,  # a round is a community's own
+        measures=(
+            Measure(_("当前兑换期预算（元）"), lambda v: v.round.budget_yuan if v.round else None),
+            Measure(_("预算已用（元）"), lambda v: v.settlement.yuan if v.settlement else None),
+            Measure(
+                _("预算使用率"),
+                lambda v: v.settlement.budget_share if v.settlement else None,
+                percent=True,
+            ),
+        ),
     ),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from residents.models import (
     BuildingGroup,
@@ -8,6 +9,7 @@ from residents.models import (
     HouseholdType,
     Member,
     StaffMembership,
+    SubDistrict,
 )
 
 
@@ -17,14 +19,24 @@ class StaffMembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+@admin.register(SubDistrict)
+class SubDistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
 @admin.register(Community)
 class CommunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "subdistrict", "passbook_prefix", "passbook_serial"]
-    search_fields = ["name", "slug", "subdistrict"]
-    list_filter = ["subdistrict"]
+    list_display = ["name", "slug", "street", "passbook_prefix", "passbook_serial"]
+    search_fields = ["name", "slug", "subdistrict__name"]
+    list_filter = ["subdistrict__name"]
     readonly_fields = ["passbook_serial", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StaffMembershipInline]
+
+    @admin.display(description=_("所属街道"))
+    def street(self, community: Community) -> str:
+        return str(community.subdistrict or "")
 
 
 @admin.register(StaffMembership)

@@ -21,6 +21,12 @@ Where a figure shows on the page (`place`):
 - HALF: a card beside the next HALF one (two side by side on a wide screen and on A4);
 - FULL: a card across the page.
 Its template is given its value as `value` (and the page's `dash`).
+
+A figure that has numbers to set side by side names them (`measures`): the sub-district's
+table shows one column per measure, a community per row and the total below, and its
+download has the same columns. A measure reads its number from the figure's value for the
+period asked (the sub-district page passes a quarter or a whole year as `quarter`; a
+`QuarterAndYear` value then holds that period in `.quarter`).
 """
 
 from __future__ import annotations
@@ -51,6 +57,17 @@ def _add(values: list) -> Any:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One number of a figure in the sub-district's side-by-side table."""
+
+    label: str
+    # read(value) -> int | Decimal | None, from a community's value or the figure's total
+    read: Callable[[Any], Any]
+    # A share in per cent: never added up (the total row reads it from the figure's total).
+    percent: bool = False
+
+
+@dataclass(frozen=True)
 class Figure:
     """One thing the dashboard shows, for any number of communities."""
 
@@ -66,20 +83,28 @@ class Figure:
     personal: bool = False
     # Many communities' values as one (a sub-district's total); None: not added up.
     total: Callable[[list], Any] | None = _add
+    # Its numbers in the sub-district's table (see Measure), in order.
+    measures: tuple[Measure, ...] = ()
 
 
 class DashboardFigures(OrderedRegistry[Figure]):
     """The registry of figures, in the order the page shows them."""
 
     def values(
-        self, *, communities: Sequence[Community | int], quarter: Period, personal: bool = True
+        self,
+        *,
+        communities: Sequence[Community | int],
+        quarter: Period,
+        personal: bool = True,
+        wanted: Callable[[Figure], bool] | None = None,
     ) -> list[tuple[Figure, Mapping[int, Any]]]:
-        """Every figure (the personal ones only if asked) with its values by community."""
+        """Every figure (the personal ones only if asked; only those `wanted` if given)
+        with its values by community."""
         ids = [c if isinstance(c, int) else c.pk for c in communities]
         return [
             (figure, figure.values(communities=ids, quarter=quarter))
             for figure in self
-            if personal or not figure.personal
+            if (personal or not figure.personal) and (wanted is None or wanted(figure))
         ]
 
 
@@ -198,12 +223,16 @@ class Board:
         raise AttributeError(name)
 
 
-def dashboard(*, community: Community, today: datetime.date) -> Board:
+def dashboard(*, community: Community, today: datetime.date, personal: bool = True) -> Board:
     """Everything the community's dashboard shows for the quarter of `today` and its year:
-    one query (or a fixed few) per figure, whatever the size of the community."""
+    one query (or a fixed few) per figure, whatever the size of the community. Without
+    `personal`, the figures that name people are left out (the sub-district's read-only
+    view of a community)."""
     quarter = quarter_of(today)
     board = Board(today=today, quarter_period=quarter)
-    for figure, values in dashboard_figures.values(communities=[community], quarter=quarter):
+    for figure, values in dashboard_figures.values(
+        communities=[community], quarter=quarter, personal=personal
+    ):
         board.shown.append(Shown(figure, values[community.pk]))
     return board
 
@@ -220,13 +249,19 @@ class Column:
     total: Any = None
 
 
-def compare(*, communities: Iterable[Community | int], quarter: Period) -> list[Column]:
+def compare(
+    *, communities: Iterable[Community | int], quarter: Period, measured: bool = False
+) -> list[Column]:
     """Every figure that names no person, for all `communities` at once (a sub-district's
-    side-by-side page): the same queries as one community's page, never one per community."""
+    side-by-side page): the same queries as one community's page, never one per community.
+    With `measured`, only the figures that name measures (the side-by-side table's)."""
     communities = list(communities)
     columns = []
     for figure, values in dashboard_figures.values(
-        communities=communities, quarter=quarter, personal=False
+        communities=communities,
+        quarter=quarter,
+        personal=False,
+        wanted=(lambda figure: bool(figure.measures)) if measured else None,
     ):
         by_community = dict(values)
         total = figure.total(list(by_community.values())) if figure.total and values else None

@@ -66,7 +66,7 @@ class CompoundPlan:
 class CommunityPlan:
     name: str
     slug: str
-    subdistrict: str
+    sub_district: str  # the 街道 (residents.SubDistrict) by name
     passbook_prefix: str
     compounds: tuple[CompoundPlan, ...]
     landline_prefix: str  # the first local digits of the area's 021 numbers
@@ -514,7 +514,7 @@ def build_community(*, plan: CommunityPlan, households: int) -> Community:
         name=plan.name,
         slug=plan.slug,
         passbook_prefix=plan.passbook_prefix,
-        subdistrict=plan.subdistrict,
+        subdistrict=plan.sub_district,
     )
     compounds = {
         c.name: c

@@ -19,7 +19,7 @@ MOVED_OUT_SHARE = 0.02
 SHANXIN = {
     "name": "山鑫阳光城居民区",
     "slug": "shanxin",
-    "subdistrict": "石化街道",
+    "sub_district": "石化街道",
     "passbook_prefix": "SX",
     # (name, floors, doors a floor, units a building (单元, 0 = none), share of the groups)
     "compounds": (
@@ -52,7 +52,7 @@ SHANXIN = {
 QIHE3 = {
     "name": "齐河第三居民区",
     "slug": "qihe3",
-    "subdistrict": "潍坊新村街道",
+    "sub_district": "石化街道",  # the demo's 街道 holds both communities
     "passbook_prefix": "QH",
     "compounds": (("齐河新村", 6, 3, 0, 1.0),),
     "landline_prefix": "588",

@@ -11,6 +11,9 @@ step in its `AppConfig.ready()`:
 
 The step is named by its dotted path and imported only when the demo is seeded, so serving
 pages never imports demo data. Residents names no later app.
+
+A step that makes logins of its own (the sub-district's `jd_admin`) adds them with
+`demo_steps.add_login(...)`; seed_demo prints them in the table of the other logins.
 """
 
 from __future__ import annotations
@@ -42,9 +45,17 @@ class DemoStep:
 
 
 class DemoSteps(OrderedRegistry[DemoStep]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.logins: list = []  # residents.demo.DemoLogin, added by the steps of this run
+
     def run(self, *, communities: Mapping[str, Community]) -> list[tuple[str, list[str]]]:
         """Every step in order: (label, summary lines) for each."""
+        self.logins = []
         return [(str(step.label), step.run(communities=communities)) for step in self]
+
+    def add_login(self, login) -> None:
+        self.logins.append(login)
 
 
 demo_steps = DemoSteps()

@@ -28,12 +28,35 @@ DEFAULT_HOUSEHOLD_TYPES = [
 ]
 
 
+class SubDistrict(models.Model):
+    """A sub-district (街道办事处): the level above its communities, which it owns. Its roles
+    (admin, viewer) and its pages are the subdistrict app's."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("街道")
+        verbose_name_plural = pgettext_lazy("plural", "街道")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Community(models.Model):
     """A residents' committee (居民区/居委会): the tenant every other row belongs to."""
 
     name = models.CharField(_("名称"), max_length=100)
     slug = models.SlugField(_("代号"), max_length=50, unique=True)
-    subdistrict = models.CharField(_("所属街道"), max_length=100, blank=True)
+    subdistrict = models.ForeignKey(
+        SubDistrict,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("所属街道"),
+    )
     passbook_prefix = models.CharField(
         _("存折编号前缀"),
         max_length=6,

@@ -18,6 +18,7 @@ from residents.models import (
     Household,
     HouseholdType,
     Member,
+    SubDistrict,
 )
 from residents.transactions import retry_on_conflict
 
@@ -50,9 +51,11 @@ MEMBER_FIELDS = (
 def create_community(
     *, name: str, slug: str, passbook_prefix: str, subdistrict: str = ""
 ) -> Community:
-    """A new tenant with the default list of household types."""
+    """A new tenant with the default list of household types, in the sub-district named
+    `subdistrict` (created if it is new; none if the name is empty)."""
+    owner = SubDistrict.objects.get_or_create(name=subdistrict)[0] if subdistrict else None
     community = Community.objects.create(
-        name=name, slug=slug, passbook_prefix=passbook_prefix, subdistrict=subdistrict
+        name=name, slug=slug, passbook_prefix=passbook_prefix, subdistrict=owner
     )
     HouseholdType.objects.bulk_create(
         HouseholdType(community=community, name=type_name, position=index)

@@ -15,6 +15,7 @@ from residents.models import (
     HouseholdType,
     Member,
     StaffMembership,
+    SubDistrict,
 )
 from volunteering.models import (
     Project,
@@ -25,6 +26,14 @@ from volunteering.models import (
 )
 
 
+class SubDistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubDistrict
+        django_get_or_create = ["name"]
+
+    name = "石化街道"
+
+
 class CommunityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Community
@@ -32,7 +41,7 @@ class CommunityFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"测试居民区{n}")
     slug = factory.Sequence(lambda n: f"community-{n}")
-    subdistrict = "石化街道"
+    subdistrict = factory.SubFactory(SubDistrictFactory)
     passbook_prefix = factory.Sequence(lambda n: "T" + "ABCDEFGHJK"[n % 10])
 
 

@@ -3,7 +3,8 @@ VolunteeringConfig.ready(), and the party members' claim rate (also on the proje
 
 - active volunteers: residents with at least one approved attendance in the period;
 - households taking part: households in residence with such a resident, out of all
-  households in residence (and the same per building group, with the star groups);
+  households in residence (and the same per building group, with the star groups: the
+  stars the sub-district's contest awarded, residents.stars);
 - activities held: activities dated in the period;
 - the claim rate: party members in residence who hold a claim on a project in use.
 Each is one or two aggregate queries grouped by community, whatever the number of
@@ -19,16 +20,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from residents.dashboard import Figure, Place, QuarterAndYear, percent
+from residents.dashboard import Figure, Measure, Place, QuarterAndYear, percent
 from residents.models import BuildingGroup, Household
-from residents.reporting import Period, ranked
+from residents.reporting import Period
+from residents.stars import Star, star_awards
 from volunteering.models import Activity, Attendance
 from volunteering.selectors import ClaimRate, claim_rates
-
-# Star building groups (星级楼组): the three best participation rates of the quarter (ties
-# included), among groups big enough for a rate to mean something.
-STAR_GROUPS = 3
-STAR_MIN_HOUSEHOLDS = 5
 
 _IN_RESIDENCE = Q(member__household__status=Household.Status.ACTIVE)
 
@@ -159,7 +156,8 @@ class GroupParticipation:
     households: int
     quarter: int = 0
     year: int = 0
-    star: bool = False
+    # The group's star (residents.stars: awarded by the sub-district's contest), if any.
+    star: Star | None = None
 
     @property
     def quarter_percent(self) -> int:
@@ -175,8 +173,6 @@ class Groups:
     """A community's building groups, star groups first."""
 
     groups: list[GroupParticipation] = field(default_factory=list)
-    star_count = STAR_GROUPS
-    star_min_households = STAR_MIN_HOUSEHOLDS
 
     @property
     def star_groups(self) -> list[GroupParticipation]:
@@ -210,20 +206,20 @@ def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
         if group is not None:
             group.quarter, group.year = row["quarter"], row["year"]
 
+    stars = star_awards.for_groups(rows)
     by_community: dict[int, list[GroupParticipation]] = defaultdict(list)
-    for group in rows.values():  # in natural order, which the stable sorts below keep
+    for pk, group in rows.items():  # in natural order, which the stable sorts below keep
+        group.star = stars.get(pk)
         by_community[group.group.community_id].append(group)
     return {community: Groups(_stars_first(by_community[community])) for community in communities}
 
 
 def _stars_first(ordered: list[GroupParticipation]) -> list[GroupParticipation]:
-    eligible = sorted(
-        (g for g in ordered if g.households >= STAR_MIN_HOUSEHOLDS and g.quarter),
-        key=lambda g: -g.quarter / g.households,
+    """Star groups first (most stars first), then by participation."""
+    return sorted(
+        ordered,
+        key=lambda g: (-(g.star.stars if g.star else 0), -g.quarter_percent, -g.year_percent),
     )
-    for rank, group in ranked(eligible, key=lambda g: g.quarter / g.households):
-        group.star = rank <= STAR_GROUPS  # a tie at the cut stars every group tied
-    return sorted(ordered, key=lambda g: (not g.star, -g.quarter_percent, -g.year_percent))
 
 
 FIGURES = [
@@ -233,6 +229,12 @@ FIGURES = [
         place=Place.HEADLINE,
         template="volunteering/dashboard/includes/_participation.html",
         values=participation,
+        measures=(
+            Measure(_("在册户"), lambda v: v.quarter.households),
+            Measure(_("参与家庭"), lambda v: v.quarter.households_taking_part),
+            Measure(_("参与率"), lambda v: v.quarter.share_percent, percent=True),
+            Measure(_("活跃志愿者"), lambda v: v.quarter.volunteers),
+        ),
         note=_("活跃志愿者：有审核通过参与记录的居民。参与家庭：有这样的居民的在册户。"),
     ),
     Figure(
@@ -241,6 +243,7 @@ FIGURES = [
         place=Place.HEADLINE,
         template="volunteering/dashboard/includes/_activities.html",
         values=activities,
+        measures=(Measure(_("活动场次"), lambda v: v.quarter.activities),),
     ),
     Figure(
         name="volunteering.claim_rates",
@@ -249,6 +252,7 @@ FIGURES = [
         template="volunteering/dashboard/includes/_claim_rates.html",
         values=claim_rates,
         total=_total_rates,
+        measures=(Measure(_("党员认领率"), lambda v: v["party"].share, percent=True),),
     ),
     Figure(
         name="volunteering.groups",

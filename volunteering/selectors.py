@@ -41,6 +41,11 @@ class ClaimRate:
         share = Decimal(self.claimed * 100) / Decimal(self.total)
         return str(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
+    @property
+    def share(self) -> Decimal | None:
+        """The percentage as a number (one decimal), None without party members."""
+        return Decimal(self.percent) if self.total else None
+
     # Written 2,638 as in the committees' reports (zh-Hans formats would print 2638).
     @property
     def claimed_display(self) -> str:

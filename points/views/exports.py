@@ -281,7 +281,7 @@ def _standings_tables(result: selectors.Standings) -> dict[str, Table]:
             Column(_("参与户"), 8),
             Column(_("户数"), 8),
             Column(_("参与率（%）"), 10),
-            Column(_("前列"), 6),
+            Column(_("星级楼组"), 16),
         ],
         [
             [
@@ -292,7 +292,7 @@ def _standings_tables(result: selectors.Standings) -> dict[str, Table]:
                 row.taking_part,
                 row.households,
                 row.participation_percent,
-                "★" if row.starred else "",
+                str(row.star.label) if row.star else "",
             ]
             for row in result.groups
         ],

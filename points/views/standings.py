@@ -28,7 +28,6 @@ def _context(request: HttpRequest, limit: int | None) -> dict:
         "standings": result,
         "limit": limit,
         "top_saver_ranks": selectors.TOP_SAVER_RANKS,
-        "star_group_ranks": selectors.STAR_GROUP_RANKS,
         "today": today,
     }
 

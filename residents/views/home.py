@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -14,10 +16,16 @@ from residents.tenancy import community_required, switch_to
 
 
 @require_GET
-@community_required()
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a login lands: the page an app registered for the user's role (residents.home_pages):
-    the dashboard, or the redemption counter for 兑换员 (who do not see the register)."""
+    the dashboard, or the redemption counter for 兑换员 (who do not see the register); for a
+    user of no community, the page another level registered (the sub-district's), else 403."""
+    if request.membership is None:
+        page = home_pages.for_other(request.user)
+        if page is None:
+            raise PermissionDenied
+        return redirect(page)
     return redirect(home_pages.for_role(request.membership.role))
 
 

@@ -303,9 +303,17 @@ def test_the_standings_workbook_has_the_pages_figures_on_three_sheets(
         (2, "王建国", 0, 2, 2),
     ]
     assert [
-        (r["名次"], r["楼组"], r["本期积分"], r["参与户"], r["户数"], r["参与率（%）"], r["前列"])
+        (
+            r["名次"],
+            r["楼组"],
+            r["本期积分"],
+            r["参与户"],
+            r["户数"],
+            r["参与率（%）"],
+            r["星级楼组"],
+        )
         for r in sheets["楼组排行"]
-    ] == [(1, "5号楼组", 6, 2, 2, 100, "★"), (2, "6号楼组", 2, 1, 1, 100, "★")]
+    ] == [(1, "5号楼组", 6, 2, 2, 100, None), (2, "6号楼组", 2, 1, 1, 100, None)]
     assert sheets["家庭排行"][0]["家庭成员"] == "李秀英"
     record = ExportRecord.objects.get()
     assert (record.what, record.rows, record.parameters) == ("standings", 8, {"period": "2026Q4"})

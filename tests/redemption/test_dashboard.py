@@ -27,7 +27,6 @@ from tests.factories import (
 from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import give_points, open_round_with
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
-from volunteering.dashboard import STAR_GROUPS
 from volunteering.models import Attendance
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +162,7 @@ def test_another_communitys_activity_and_points_are_never_counted(
 # Building groups ---------------------------------------------------------------------------------
 
 
-def test_the_star_groups_are_the_three_best_rates_among_groups_of_five_or_more_and_come_first(
+def test_groups_come_by_participation_and_none_has_a_star_the_subdistrict_did_not_award(
     community, project, clerk
 ):
     def group_of(name, households, taking_part_this_quarter, earlier=0):
@@ -179,7 +178,7 @@ def test_the_star_groups_are_the_three_best_rates_among_groups_of_five_or_more_a
     group_of("2号楼组", 5, 4)
     group_of("3号楼组", 6, 3)
     group_of("4号楼组", 5, 2)
-    group_of("5号楼组", 2, 2)  # 100 %, but too small to be a star
+    group_of("5号楼组", 2, 2)
     group_of("6号楼组", 5, 0)
 
     result = dashboard(community=community, today=TODAY)
@@ -188,26 +187,16 @@ def test_the_star_groups_are_the_three_best_rates_among_groups_of_five_or_more_a
         (g.group.name, g.star, g.quarter, g.year, g.households, g.quarter_percent, g.year_percent)
         for g in result.groups
     ]
+    # ★ is the sub-district's contest's award only (residents.stars), never a ranking.
     assert rows == [
-        ("2号楼组", True, 4, 4, 5, 80, 80),
-        ("3号楼组", True, 3, 3, 6, 50, 50),
-        ("4号楼组", True, 2, 2, 5, 40, 40),
-        ("5号楼组", False, 2, 2, 2, 100, 100),
-        ("1号楼组", False, 1, 4, 5, 20, 80),
-        ("6号楼组", False, 0, 0, 5, 0, 0),
+        ("5号楼组", None, 2, 2, 2, 100, 100),
+        ("2号楼组", None, 4, 4, 5, 80, 80),
+        ("3号楼组", None, 3, 3, 6, 50, 50),
+        ("4号楼组", None, 2, 2, 5, 40, 40),
+        ("1号楼组", None, 1, 4, 5, 20, 80),
+        ("6号楼组", None, 0, 0, 5, 0, 0),
     ]
-    assert len(result.star_groups) == STAR_GROUPS
-
-
-def test_groups_tied_at_the_cut_are_all_stars(community, project, clerk):
-    for name in ("1号楼组", "2号楼组", "3号楼组", "4号楼组"):
-        group = BuildingGroupFactory(community=community, name=name)
-        homes = HouseholdFactory.create_batch(5, community=community, building_group=group)
-        attend(MemberFactory(household=homes[0]), project, D(2026, 11, 2), clerk)
-
-    result = dashboard(community=community, today=TODAY)
-
-    assert [g.star for g in result.groups] == [True, True, True, True]
+    assert result.star_groups == []
 
 
 # Savers and the round ----------------------------------------------------------------------------

@@ -149,6 +149,19 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
         "needs:need_follow_up": [{"confirmed": "yes", "note": "走查"}],
         "needs:wish_new": [{"text": "走查心愿"}],
         "login_unlock": [{"username": w.admin.username}],
+        "subdistrict:contest_list": [
+            {
+                "year": "2027",
+                "title": "走查评选",
+                "kinds": ["study"],
+                "measures": ["participation"],
+                "criteria": "走查",
+            }
+        ],
+        "subdistrict:contest_detail": [{f"stars_{w.star_entry.pk}": "3"}],
+        "subdistrict:entry_create": [
+            {"building_group": w.building_group.pk, "kind": "study", "plan": "走查"}
+        ],
     }
     return forms.get(name, [])
 

@@ -34,6 +34,14 @@ NOT_200_FOR_AN_ADMIN = {
     "redemption:resident_rewards": 403,
     "redemption:resident_reward_picture": 403,
     "needs:wish_new": 403,
+    # The sub-district's (街道) pages: a community's admin holds no 街道 role.
+    "subdistrict:rollup": 403,
+    "subdistrict:rollup_export": 403,
+    "subdistrict:community": 403,
+    "subdistrict:contest_list": 403,
+    "subdistrict:contest_detail": 403,
+    "subdistrict:contest_entry_photo": 403,
+    "subdistrict:contest_entry_photo_2": 403,
 }
 
 

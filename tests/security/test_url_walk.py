@@ -18,7 +18,13 @@ from django.core.signals import got_request_exception
 from django.urls import reverse
 
 from residents.models import AuditEvent, StaffMembership
-from tests.factories import CommunityFactory, StaffMembershipFactory
+from subdistrict.models import SubDistrictRole
+from tests.factories import (
+    CommunityFactory,
+    StaffMembershipFactory,
+    SubDistrictFactory,
+    UserFactory,
+)
 from tests.security.form_data import (
     PASSBOOK_SEARCHES,
     passbook_query,
@@ -43,14 +49,33 @@ from tests.security.walk import (
 
 pytestmark = pytest.mark.django_db
 ROLE = StaffMembership.Role
-ACTORS = ("anonymous", "resident of A", "counter of A", "staff of A", "admin of A")
+ACTORS = (
+    "anonymous",
+    "resident of A",
+    "counter of A",
+    "staff of A",
+    "admin of A",
+    "街道 admin of A",
+    "街道 viewer of A",
+)
 
 
 @pytest.fixture
 def worlds(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    a = CommunityFactory(name="山鑫阳光城", slug="shanxin", passbook_prefix="SX")
-    b = CommunityFactory(name="齐河第三居民区", slug="qihe3", passbook_prefix="QH")
+    # Each in a sub-district of its own: A's 街道 users must see nothing of B either.
+    a = CommunityFactory(
+        name="山鑫阳光城",
+        slug="shanxin",
+        passbook_prefix="SX",
+        subdistrict=SubDistrictFactory(name="石化街道"),
+    )
+    b = CommunityFactory(
+        name="齐河第三居民区",
+        slug="qihe3",
+        passbook_prefix="QH",
+        subdistrict=SubDistrictFactory(name="潍坊新村街道"),
+    )
     return build_world(a, tag="甲区测试", prefix="SX"), build_world(b, tag="乙区测试", prefix="QH")
 
 
@@ -63,7 +88,13 @@ class Actor:
         self.world_a = world_a
         self.client = actor_client(REMOTE_ADDR=f"10.0.0.{number + 1}")
         self.user = None
-        if name.endswith("of A") and name != "resident of A":
+        if name.startswith("街道"):
+            role = SubDistrictRole.Role.ADMIN if "admin" in name else SubDistrictRole.Role.VIEWER
+            self.user = UserFactory()
+            SubDistrictRole.objects.create(
+                user=self.user, subdistrict=world_a.community.subdistrict, role=role
+            )
+        elif name.endswith("of A") and name != "resident of A":
             role = {"counter of A": ROLE.COUNTER, "staff of A": ROLE.STAFF}.get(name, ROLE.ADMIN)
             self.user = StaffMembershipFactory(community=world_a.community, role=role).user
         self.sign_in()
@@ -162,7 +193,8 @@ def test_no_page_shows_or_changes_another_communitys_objects_to_anyone(worlds, r
             "settings, project, claim, team, activity and attendance, ledger entries, rule, "
             "reward with picture, open round and item, redemption, import upload, export "
             "record, audit history, passbook link — and requested by an anonymous visitor, a "
-            "resident of A (A's passbook link opened), and A's counter, staff and admin: "
+            "resident of A (A's passbook link opened), A's counter, staff and admin, and "
+            "an admin and a viewer of A's sub-district (街道, B is in another): "
             "GET, GET with B's names and ids in the query, an empty POST and valid-looking "
             "POSTs of the main forms (CSRF checks off). Skipped: "
             + "; ".join(f"`{p}` ({r})" for p, r in SKIPPED_PREFIXES.items())

@@ -39,6 +39,7 @@ from residents.models import (
     Member,
     StaffMembership,
 )
+from subdistrict.models import StarContest, StarEntry
 from tests.factories import (
     BuildingGroupFactory,
     CompoundFactory,
@@ -236,6 +237,28 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     )[0]
     o["need"] = o["visit"].needs.get()
     o["partner"] = PartnerUnit.objects.create(community=community, name=f"{tag}共建单位")
+    # The sub-district's star building-group contest, with the community's entry.
+    o["star_contest"] = StarContest.objects.create(
+        subdistrict=community.subdistrict,
+        year=2026,
+        title=f"{tag}评选",
+        kinds=["study", "health"],
+        measures=["participation"],
+        criteria=f"{tag}评选标准",
+        opened_by=admin,
+    )
+    entry = StarEntry(
+        community=community,
+        contest=o["star_contest"],
+        building_group=o["building_group"],
+        kind="study",
+        plan=f"{tag}创建方案",
+        entered_by=admin,
+    )
+    entry.photo.save("walk.jpg", ContentFile(JPEG), save=False)
+    entry.photo_2.save("walk.jpg", ContentFile(JPEG), save=False)
+    entry.save()
+    o["star_entry"] = entry
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -247,6 +270,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
             failures_since_start=getattr(settings, "LOGIN_FAILURE_LIMIT", 5),
         )
     w.markers = [
+        community.name,
         f"{tag}小区",
         f"{tag}家庭类型",
         f"{tag}楼组",
@@ -262,6 +286,8 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}名册",
         f"{tag}导入人",
         f"{tag}导出",
+        f"{tag}评选",
+        f"{tag}创建方案",
         f"{tag}开户",
         f"{tag}走访人",
         f"{tag}走访情况",
@@ -301,6 +327,13 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "redemptions/": lambda w: w.redemption.pk,
     "visits/": lambda w: w.visit.pk,
     "wishes/": lambda w: w.need.pk,
+    # The sub-district's read-only view of one of its communities, its contests and their
+    # entries; a community's side of the contest.
+    "subdistrict/communities/": lambda w: w.community.pk,
+    "subdistrict/star-groups/": lambda w: w.star_contest.pk,
+    "subdistrict/star-groups/entries/": lambda w: w.star_entry.pk,
+    "star-groups/": lambda w: w.star_contest.pk,
+    "star-groups/entries/": lambda w: w.star_entry.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,

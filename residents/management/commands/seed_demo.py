@@ -61,7 +61,7 @@ class Command(BaseCommand):
         rows = [("用户名", "姓名", "角色", "居民区", "密码")]
         rows += [
             (login.username, login.full_name, login.role, login.community, login.password)
-            for login in report.logins
+            for login in [*report.logins, *demo_steps.logins]
         ]
         widths = [max(_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]))]
         for row in rows:

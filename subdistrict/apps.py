@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubdistrictConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "subdistrict"
+    verbose_name = _("街道")
+
+    def ready(self) -> None:
+        from points.panels import PassbookPanel, passbook_panels
+        from residents.demo_steps import DemoStep, demo_steps
+        from residents.home_pages import home_pages
+        from residents.stars import star_awards
+        from subdistrict.models import SubDistrictRole
+        from subdistrict.stars import passbook_star, published_stars
+
+        # Its demo data (jd_admin, this year's contest), after every app below it.
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=90, seed="subdistrict.demo.seed_demo")
+        )
+        # ★ means one thing everywhere: the stars of the contest's published result.
+        star_awards.register(published_stars)
+        # "本楼组为 2026 年度三星楼组" on the resident's passbook page.
+        passbook_panels.register(
+            PassbookPanel(
+                name="subdistrict.star",
+                order=5,
+                template="subdistrict/passbook/_star.html",
+                context=passbook_star,
+            )
+        )
+
+        # A 街道 user (no community membership) lands on the roll-up.
+        home_pages.register_other(
+            lambda user: (
+                "subdistrict:rollup" if SubDistrictRole.objects.filter(user=user).exists() else None
+            )
+        )

@@ -1,0 +1,201 @@
+"""The sub-district's (街道) own rows: who works for it, in which role.
+
+A SubDistrict (residents.models) owns communities; a 街道 role gives a user every community
+of that sub-district to look at, side by side, and nothing else: no household, no member,
+no community's staff pages (those need a StaffMembership of the community).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from residents.models import BuildingGroup, Community, SubDistrict
+from residents.stars import Star
+
+
+class SubDistrictRole(models.Model):
+    """A user's role in one sub-district. Not a community's row: it sits above them."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("街道管理员")
+        VIEWER = "viewer", _("街道查看")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subdistrict_roles",
+        verbose_name=_("用户"),
+    )
+    subdistrict = models.ForeignKey(
+        SubDistrict, on_delete=models.CASCADE, related_name="roles", verbose_name=_("街道")
+    )
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("街道工作人员身份")
+        verbose_name_plural = pgettext_lazy("plural", "街道工作人员身份")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "subdistrict"], name="subdistrict_role_one_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subdistrict} · {self.get_role_display()}"
+
+
+# -- The star building-group contest (星级楼组评选) ------------------------------------------
+
+KIND_CHOICES = [
+    ("study", _("学习")),
+    ("health", _("健康")),
+    ("safety", _("平安")),
+    ("filial", _("孝亲")),
+    ("party", _("党建")),
+    ("culture", _("文化")),
+]
+MEASURE_CHOICES = [
+    ("participation", _("参与率")),
+    ("activities", _("参加活动")),
+]
+
+
+class StarContest(models.Model):
+    """A year's contest of a sub-district: open for entries, then rated and published."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("接受申报")
+        PUBLISHED = "published", _("已公布")
+
+    subdistrict = models.ForeignKey(
+        SubDistrict, on_delete=models.PROTECT, related_name="star_contests", verbose_name=_("街道")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=60)
+    kinds = ArrayField(
+        models.CharField(max_length=10, choices=KIND_CHOICES), verbose_name=_("类别")
+    )
+    measures = ArrayField(
+        models.CharField(max_length=20, choices=MEASURE_CHOICES),
+        blank=True,
+        default=list,
+        verbose_name=_("参考数据"),
+    )
+    criteria = models.TextField(_("评选标准"), max_length=2000)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公布人"),
+    )
+    published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("星级楼组评选")
+        verbose_name_plural = pgettext_lazy("plural", "星级楼组评选")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subdistrict", "year"], name="subdistrict_starcontest_one_a_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="subdistrict_starcontest_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", published_at__isnull=True)
+                | Q(status="published", published_at__isnull=False),
+                name="subdistrict_starcontest_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def kind_labels(self) -> list[str]:
+        names = dict(KIND_CHOICES)
+        return [str(names[k]) for k in self.kinds if k in names]
+
+
+def entry_photo_path(entry: StarEntry, filename: str) -> str:
+    # The name is ours (the form gives the extension from the file's own bytes).
+    return f"star-groups/{entry.community_id}/{filename}"
+
+
+class StarEntry(models.Model):
+    """A community's building group entered in a contest, with its plan (创建方案), and the
+    sub-district's rating (1–3 stars, or none)."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    contest = models.ForeignKey(
+        StarContest, on_delete=models.PROTECT, related_name="entries", verbose_name=_("评选")
+    )
+    building_group = models.ForeignKey(
+        BuildingGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("楼组")
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=KIND_CHOICES)
+    plan = models.TextField(_("创建方案"), max_length=2000)
+    photo = models.FileField(_("照片"), upload_to=entry_photo_path, max_length=200)
+    photo_2 = models.FileField(
+        _("第二张照片"), upload_to=entry_photo_path, max_length=200, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("申报人"),
+    )
+    created_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+    stars = models.PositiveSmallIntegerField(_("星级"), null=True, blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("评定人"),
+    )
+    rated_at = models.DateTimeField(_("评定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("星级楼组申报")
+        verbose_name_plural = pgettext_lazy("plural", "星级楼组申报")
+        ordering = ["community_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "contest", "building_group"],
+                name="subdistrict_starentry_once_a_contest",
+            ),
+            models.CheckConstraint(
+                condition=Q(stars__isnull=True) | Q(stars__gte=1, stars__lte=3),
+                name="subdistrict_starentry_stars_1_to_3",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contest} · {self.building_group}"
+
+    @property
+    def star(self) -> Star | None:
+        return Star(self.stars, self.contest.year) if self.stars else None

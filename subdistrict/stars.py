@@ -1,0 +1,85 @@
+"""Reads of the star building-group contest: the published stars (the source this app
+registers in residents.stars), an entry's known figures, and the star on a passbook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from residents.models import Household
+from residents.reporting import Period
+from residents.stars import Star, star_awards
+from subdistrict.models import StarContest, StarEntry
+from volunteering.dashboard import groups as group_participation
+from volunteering.models import Attendance
+
+
+def published_stars(*, building_groups: Sequence[int]) -> dict[int, Star]:
+    """Each group's stars of its latest published contest. One query."""
+    rows = (
+        StarEntry.objects.filter(
+            building_group_id__in=building_groups,
+            stars__isnull=False,
+            contest__status=StarContest.Status.PUBLISHED,
+        )
+        .order_by("contest__year")
+        .values_list("building_group_id", "stars", "contest__year")
+    )
+    return {group: Star(stars, year) for group, stars, year in rows}
+
+
+@dataclass(frozen=True)
+class KnownFigures:
+    """What the software knows of a building group in the contest's year."""
+
+    households: int = 0
+    taking_part: int = 0
+    percent: int = 0
+    activities: int = 0
+
+
+def known_figures(entries: Sequence[StarEntry], year: int) -> dict[int, KnownFigures]:
+    """By entry: the group's households taking part in the year and the activities its
+    residents attended (approved). Three queries, whatever the number of entries."""
+    if not entries:
+        return {}
+    period = Period(year)
+    communities = sorted({e.community_id for e in entries})
+    by_group = {
+        row.group.pk: row
+        for value in group_participation(communities=communities, quarter=period).values()
+        for row in value.groups
+    }
+    activities = dict(
+        Attendance.objects.filter(
+            community_id__in=communities,
+            status=Attendance.Status.APPROVED,
+            activity__date__gte=period.start,
+            activity__date__lte=period.end,
+            member__household__building_group_id__in=[e.building_group_id for e in entries],
+        )
+        .values("member__household__building_group_id")
+        .annotate(n=Count("activity", distinct=True))
+        .order_by()
+        .values_list("member__household__building_group_id", "n")
+    )
+    figures = {}
+    for entry in entries:
+        row = by_group.get(entry.building_group_id)
+        figures[entry.pk] = KnownFigures(
+            households=row.households if row else 0,
+            taking_part=row.year if row else 0,
+            percent=row.year_percent if row else 0,
+            activities=activities.get(entry.building_group_id, 0),
+        )
+    return figures
+
+
+def passbook_star(household: Household) -> dict:
+    """The passbook panel's context: the household's building group's star, if any."""
+    if household.building_group_id is None:
+        return {}
+    star = star_awards.for_groups([household.building_group_id]).get(household.building_group_id)
+    return {"star": star} if star else {}

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from subdistrict.views import contests, entries, rollup
+
+app_name = "subdistrict"
+
+urlpatterns = [
+    # The roll-up (views/rollup.py)
+    path("subdistrict/", rollup.rollup, name="rollup"),
+    path("subdistrict/export/", rollup.rollup_export, name="rollup_export"),
+    path("subdistrict/communities/<int:pk>/", rollup.community, name="community"),
+    # The star building-group contest, the sub-district's side (views/contests.py)
+    path("subdistrict/star-groups/", contests.contest_list, name="contest_list"),
+    path("subdistrict/star-groups/<int:pk>/", contests.contest_detail, name="contest_detail"),
+    path(
+        "subdistrict/star-groups/<int:pk>/publish/",
+        contests.contest_publish,
+        name="contest_publish",
+    ),
+    path(
+        "subdistrict/star-groups/entries/<int:pk>/photo/",
+        contests.entry_photo,
+        name="contest_entry_photo",
+    ),
+    path(
+        "subdistrict/star-groups/entries/<int:pk>/photo-2/",
+        contests.entry_photo_2,
+        name="contest_entry_photo_2",
+    ),
+    # The contest, a community's side (views/entries.py)
+    path("star-groups/", entries.star_groups, name="star_groups"),
+    path("star-groups/<int:pk>/enter/", entries.entry_create, name="entry_create"),
+    path("star-groups/entries/<int:pk>/photo/", entries.entry_photo, name="entry_photo"),
+    path("star-groups/entries/<int:pk>/photo-2/", entries.entry_photo_2, name="entry_photo_2"),
+]
