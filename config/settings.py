@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "volunteering",
     "points",
     "redemption",
+    "party",
 ]
 
 MIDDLEWARE = [

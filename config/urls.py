@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("volunteering.urls")),
     path("", include("points.urls")),
     path("", include("redemption.urls")),
+    path("", include("party.urls")),
 ]

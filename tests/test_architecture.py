@@ -21,7 +21,16 @@ ROOT = Path(settings.BASE_DIR)
 # Lowest first: each app may use the ones before it, never one after it.
 # accounts and volunteering each need only residents; the order between them just keeps
 # either from naming the other.
-LAYERS = ("residents", "accounts", "volunteering", "points", "redemption")
+LAYERS = (
+    "residents",
+    "accounts",
+    "volunteering",
+    "points",
+    "redemption",
+    "party",
+    "needs",
+    "subdistrict",
+)
 MAX_LINES = 700
 
 # Calls that write, wherever they are made from; `.update(` only on a queryset (a dict's
