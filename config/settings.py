@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "redemption",
     "needs",
     "subdistrict",
+    "party",
 ]
 
 MIDDLEWARE = [

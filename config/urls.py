@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("redemption.urls")),
     path("", include("needs.urls")),
     path("", include("subdistrict.urls")),
+    path("", include("party.urls")),
 ]
 
 # The site's error pages (residents/errors.py): its layout, language and the way back.

@@ -361,3 +361,30 @@ class PassbookAccessFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PassbookPolicy(models.Model):
+    """What a community lets into its household passbooks beyond service. Without a row,
+    the defaults: party members' base points (基础分: dues, meetings) stay off the passbook."""
+
+    community = models.OneToOneField(
+        Community, on_delete=models.PROTECT, related_name="passbook_policy"
+    )
+    base_points_to_passbook = models.BooleanField(_("基础分也计入家庭存折"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("存折记分设置")
+        verbose_name_plural = pgettext_lazy("plural", "存折记分设置")
+
+    def __str__(self) -> str:
+        return str(self.community)
+
+    @classmethod
+    def base_points_allowed(cls, community: Community | int) -> bool:
+        """Whether base points post to household passbooks in `community`. One query."""
+        return bool(
+            cls.objects.filter(community=community)
+            .values_list("base_points_to_passbook", flat=True)
+            .first()
+        )

@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from points.models import Account, LedgerEntry
+from points import hooks
+from points.models import Account, LedgerEntry, PassbookPolicy
 from points.rules import quote_attendances
 from residents.models import Community, Household, Member
 from residents.transactions import retry_on_conflict
@@ -124,6 +125,8 @@ class ApprovalResult:
     # Records the approver logged themselves, left waiting where the community requires
     # a second person (Community.review_by_another).
     own_records: list[Attendance] = field(default_factory=list)
+    # Party members' base points (dues, meetings) the community keeps off the passbook.
+    base_withheld: list[Attendance] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -137,9 +140,13 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
     an attendance earns once, which a unique index guarantees as well. A non-resident's
     record (报到, no household) is approved and earns no passbook points: it is listed in
-    `without_household`, and the record's pages say so. Where the community requires a
-    second person, the records `by` logged themselves stay pending (returned as
-    `own_records`): the rule is read from the database here, whoever calls.
+    `without_household`, and the record's pages say so. Base points (a category marked
+    `is_base_points`: dues, meetings) go to the passbook only where the community's
+    PassbookPolicy allows it (off by default): listed in `base_withheld` otherwise. Every
+    approved record, with its quote, is then given to points.hooks' listeners (the party
+    account), in the same transaction. Where the community requires a second person, the
+    records `by` logged themselves stay pending (returned as `own_records`): the rule is
+    read from the database here, whoever calls.
     """
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
@@ -153,17 +160,26 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
         attendances = [a for a in attendances if a.recorded_by_id != by.pk]
     if not attendances:
         return ApprovalResult(own_records=own_records)
+    base_allowed = PassbookPolicy.base_points_allowed(community)
     result = ApprovalResult(
         approved=attendances,
         without_household=[a for a in attendances if a.member.household_id is None],
         own_records=own_records,
+        base_withheld=[
+            a
+            for a in attendances
+            if a.member.household_id is not None
+            and a.activity.project.category.is_base_points
+            and not base_allowed
+        ],
     )
-    earning = [a for a in attendances if a.member.household_id is not None]
+    withheld = {a.pk for a in result.without_household + result.base_withheld}
+    earning = [a for a in attendances if a.pk not in withheld]
     accounts = lock_accounts(a.member.household_id for a in earning)
     # After the locks, so it sees every posting. The working is stored in the site's
     # language (zh-Hans) whoever approves, so one passbook never mixes languages.
     with translation.override(settings.LANGUAGE_CODE):
-        quotes = quote_attendances(community, earning) if earning else {}
+        quotes = quote_attendances(community, attendances)
     for attendance in sorted(earning, key=lambda a: (a.activity.date, a.pk)):
         quote = quotes[attendance.pk]
         if quote.points <= 0:
@@ -190,6 +206,12 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     Attendance.objects.filter(pk__in=[a.pk for a in attendances]).update(
         status=Attendance.Status.APPROVED, reviewed_by=by, reviewed_at=timezone.now()
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        hooks.tell_approved(
+            community=community,
+            quotes=[(a, quotes[a.pk]) for a in sorted(attendances, key=lambda a: a.pk)],
+            by=by,
+        )
     return result
 
 
@@ -258,6 +280,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEnt
         reviewed_by=by,
         reviewed_at=timezone.now(),
     )
+    hooks.tell_undone(attendance=locked, reason=reason, by=by)
     return reversal
 
 
@@ -290,3 +313,13 @@ def adjust(
         occurred_on=on or timezone.localdate(),
         by=by,
     )
+
+
+@retry_on_conflict
+def set_passbook_policy(*, community: Community, base_points_to_passbook: bool, by: User):
+    """Whether party members' base points (dues, meetings) also reach household passbooks
+    (基础分也计入家庭存折): from the approvals after this on; nothing posted is changed."""
+    policy, _created = PassbookPolicy.objects.select_for_update().get_or_create(community=community)
+    policy.base_points_to_passbook = base_points_to_passbook
+    policy.save()
+    return policy

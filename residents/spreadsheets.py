@@ -76,6 +76,7 @@ EXPORT_KINDS = {
     "ledger": gettext_lazy("全居民区积分明细"),
     "standings": gettext_lazy("积分排行"),
     "settlement": gettext_lazy("兑换结算"),
+    "cpc_members": gettext_lazy("党员名册"),
 }
 # The conditions an export was made with (ExportRecord.parameters), as the log labels them.
 PARAMETER_LABELS = {
@@ -88,6 +89,10 @@ PARAMETER_LABELS = {
     "period": gettext_lazy("统计期"),
     "part": gettext_lazy("内容"),
     "round": gettext_lazy("兑换期"),
+    "service": gettext_lazy("在职/退休"),
+    "residence": gettext_lazy("居住"),
+    "leader": gettext_lazy("楼组长"),
+    "post": gettext_lazy("岗位"),
 }
 
 

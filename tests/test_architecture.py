@@ -162,13 +162,27 @@ def tag_libraries() -> dict[str, str]:
     }
 
 
+@cache
+def _tables_of(app: str) -> tuple[str, ...]:
+    """The app's table names (party_partyentry …); none for an app not installed here."""
+    from django.apps import apps as registry
+
+    if app not in registry.app_configs:
+        return ()
+    return tuple(model._meta.db_table for model in registry.get_app_config(app).get_models())
+
+
 def apps_named_in_string(text: str, above: tuple[str, ...]) -> set[str]:
-    """The apps of `above` a string names: an import path, a URL name, a table name, or the
-    app's label itself."""
+    """The apps of `above` a string names: an import path, a URL name or a table name of
+    the app. The bare label is not enough: "party" and "subdistrict" are also ordinary words
+    of the register (a member's party membership, a community's subdistrict)."""
     named = set()
     for app in above:
-        if text == app or re.search(rf"(?<![\w/.-]){app}(?=[.:_][a-z])", text):
+        if re.search(rf"(?<![\w/.-]){app}(?=[.:][a-z])", text):
             named.add(app)
+        for table in _tables_of(app) or (rf"{app}_[a-z]+",):
+            if re.search(rf"(?<![\w/.-]){table}(?![\w])", text):
+                named.add(app)
     return named
 
 
@@ -283,7 +297,9 @@ def test_the_name_finders_see_urls_tables_imports_and_tag_libraries():
     assert apps_named_in_string("redemption:counter", above) == {"redemption"}
     assert apps_named_in_string("points_pointrule", above) == {"points"}
     assert apps_named_in_string("redemption.demo", above) == {"redemption"}
-    assert apps_named_in_string("points", above) == {"points"}
+    assert apps_named_in_string("points_ledgerentry", above) == {"points"}
+    assert apps_named_in_string("points", above) == set()
+    assert apps_named_in_string("points_earned", above) == set()  # a word, not a table
     assert apps_named_in_string("积分 points, 2 points. ", above) == set()
     assert apps_named_in_string("templates/points/x.html", above) == set()
     template = "{% load i18n passbook %}<a href=\"{% url 'redemption:counter' %}\">"

@@ -116,7 +116,10 @@ def _ways_to_earn(household: Household) -> list[tuple[str, list[tuple[str, str]]
     today = timezone.localdate()
     rules = rules_in_force(household.community, [today])
     projects = (
-        Project.objects.filter(community=household.community, is_active=True)
+        # Base points (dues, meetings) are party members' duties, not ways to earn.
+        Project.objects.filter(
+            community=household.community, is_active=True, category__is_base_points=False
+        )
         .select_related("category")
         .order_by("category__position", "category__name", "position", "name")
     )

@@ -118,7 +118,15 @@ def _approved_message(result: services.ApprovalResult) -> str:
         "count": len(result.approved),
         "points": result.points,
     }
-    unpriced = len(result.approved) - len(result.without_household) - len(result.entries)
+    unpriced = (
+        len(result.approved)
+        - len(result.without_household)
+        - len(result.base_withheld)
+        - len(result.entries)
+    )
+    if result.base_withheld:
+        withheld = _("其中 %(count)s 条是党员基础分（党费、组织生活），不计家庭存折积分。")
+        message += " " + withheld % {"count": len(result.base_withheld)}
     if result.without_household:
         message += " " + _("其中 %(count)s 条是报到人员（无本区户籍），不计家庭存折积分。") % {
             "count": len(result.without_household)

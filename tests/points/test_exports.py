@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from points import selectors, services
-from points.models import LedgerEntry
+from points.models import LedgerEntry, PassbookPolicy
 from points.selectors import Period
 from residents.models import ExportRecord
 from tests.factories import (
@@ -261,6 +261,7 @@ def test_without_a_period_the_current_quarter_is_exported(staff_client, zheng):
 @pytest.fixture
 def ranked(community, project, clerk, zheng):
     """Three households in two building groups, with base and value-added points."""
+    PassbookPolicy.objects.create(community=community, base_points_to_passbook=True)
     base = ProjectFactory(
         community=community,
         category=ProjectCategoryFactory(community=community, is_base_points=True),

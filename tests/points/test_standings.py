@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from points import services
+from points.models import PassbookPolicy
 from points.selectors import Period, mask_name, parse_period, quarter_of, ranked, standings
 from tests.factories import (
     BuildingGroupFactory,
@@ -110,6 +111,8 @@ def project(community):
 
 @pytest.fixture
 def base_project(community):
+    # A community that lets base points into household passbooks (off by default).
+    PassbookPolicy.objects.create(community=community, base_points_to_passbook=True)
     category = ProjectCategoryFactory(community=community, name="党员基础分", is_base_points=True)
     return ProjectFactory(community=community, category=category, name="按时参加组织生活")
 

@@ -162,6 +162,22 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
         "subdistrict:entry_create": [
             {"building_group": w.building_group.pk, "kind": "study", "plan": "走查"}
         ],
+        "party:roll_call": [
+            {
+                "project": w.dues_project.pk,
+                "date": today,
+                "present": [w.party_member.pk],
+                "submission_key": str(uuid.uuid4()),
+            }
+        ],
+        "party:member_profile": [{"reported_on": today}],
+        "party:settings": [
+            {
+                "meetings_per_quarter": "2",
+                "base_points_to_passbook": "on",
+                f"role-{w.project.pk}": "governance",
+            }
+        ],
     }
     return forms.get(name, [])
 

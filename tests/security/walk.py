@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from needs import services as needs_services
 from needs.models import PartnerUnit
+from party import services as party_services
+from party.models import Duty, PartyMember, ProjectRole
 from points import services as points_services
 from points.passbook import issue_tokens, token_hash
 from redemption import services as redemption_services
@@ -46,6 +48,7 @@ from tests.factories import (
     HouseholdFactory,
     HouseholdTypeFactory,
     MemberFactory,
+    NonResidentFactory,
     ProjectCategoryFactory,
     ProjectClaimFactory,
     ProjectFactory,
@@ -216,6 +219,21 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         by=admin,
     )
     w.receipt = o["redemption"].number
+    # A party member who reported here (报到), with a party account, and a dues project.
+    o["party_member"] = NonResidentFactory(community=community, name=f"{tag}党员")
+    PartyMember.objects.create(
+        community=community, member=o["party_member"], reported_on=datetime.date(2026, 1, 5)
+    )
+    o["dues_project"] = ProjectFactory(community=community, category=category, name=f"{tag}党费")
+    ProjectRole.objects.create(community=community, project=o["dues_project"], duty=Duty.DUES)
+    party_services.record_roll_call(
+        community=community,
+        project=o["dues_project"],
+        on=timezone.localdate() - datetime.timedelta(days=3),
+        present=[o["party_member"].pk],
+        submission_key=uuid.uuid4(),
+        by=admin,
+    )
     o["import_upload"] = ImportUpload.objects.create(
         community=community,
         user=admin,
@@ -293,6 +311,8 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}走访情况",
         f"{tag}走访需求",
         f"{tag}共建单位",
+        f"{tag}党员",
+        f"{tag}党费",
         o["household"].passbook_number,
         o["household"].phone,
         w.receipt,
@@ -334,6 +354,7 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "subdistrict/star-groups/entries/": lambda w: w.star_entry.pk,
     "star-groups/": lambda w: w.star_contest.pk,
     "star-groups/entries/": lambda w: w.star_entry.pk,
+    "party/members/": lambda w: w.party_member.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,

@@ -64,6 +64,8 @@ def _check_participants(
     rows: Sequence[ParticipantRow],
     activity_hours: Decimal,
     already: set[int] = frozenset(),
+    *,
+    party_only: bool = False,
 ) -> dict[int, Member]:
     """Load the rows' members in one query and check every row; raise ParticipantErrors."""
     members = {
@@ -84,6 +86,8 @@ def _check_participants(
             errors[row.member_id] = _("该户已迁出，不能登记。")
         elif not member.is_active:
             errors[row.member_id] = _("此人已不在该户，不能登记。")
+        elif party_only and not member.is_party_member:
+            errors[row.member_id] = _("党员基础分项目只登记党员。")
         elif row.member_id in already:
             errors[row.member_id] = _("已在本次活动的名单中。")
         elif row.role not in Attendance.Role.values:
@@ -139,7 +143,9 @@ def log_activity(
         raise ValidationError({"hours": message})
     if not participants:
         raise ValidationError(_("请至少添加一位参与者。"), code="no_participants")
-    _check_participants(community, participants, fields["hours"])
+    _check_participants(
+        community, participants, fields["hours"], party_only=project.category.is_base_points
+    )
 
     activity = Activity(
         community=community,
@@ -167,7 +173,13 @@ def add_participants(
     # Lock the activity so two staff adding the same person cannot both pass the check.
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     already = set(activity.attendances.values_list("member_id", flat=True))
-    _check_participants(activity.community, participants, activity.hours, already)
+    _check_participants(
+        activity.community,
+        participants,
+        activity.hours,
+        already,
+        party_only=activity.project.category.is_base_points,
+    )
     return Attendance.objects.bulk_create(_attendances(activity, participants, by))
 
 

@@ -1,4 +1,5 @@
-"""`manage.py reconcile_ledger`: stored balances against the sum of their entries."""
+"""`manage.py reconcile_ledger`: stored balances against the sum of their entries, for the
+household passbooks and every ledger registered in points.ledgers (the party accounts)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,33 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from points.ledgers import ledgers
 from points.models import Account, LedgerEntry
 
 
+def _wrong(account_model, entry_model):
+    """(accounts checked, entries, the accounts whose balance is not their entries' sum)."""
+    sums = (
+        entry_model.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    accounts = account_model.objects.annotate(entries_total=Coalesce(Subquery(sums), 0))
+    wrong = list(accounts.exclude(balance=Coalesce(Subquery(sums), 0)).order_by("pk"))
+    return accounts.count(), entry_model.objects.count(), wrong
+
+
 class Command(BaseCommand):
-    help = "核对每户存折：账户余额是否等于全部积分明细之和。有差异时列出并以非零状态退出。"
+    help = (
+        "核对每户存折（及党员积分账户等）：账户余额是否等于全部明细之和。"
+        "有差异时列出并以非零状态退出。"
+    )
 
     def handle(self, *args, **options) -> None:
-        sums = (
-            LedgerEntry.objects.filter(account=OuterRef("pk"))
-            .order_by()
-            .values("account")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        accounts = Account.objects.annotate(entries_total=Coalesce(Subquery(sums), 0))
-        checked = accounts.count()
-        wrong = list(
-            accounts.exclude(balance=Coalesce(Subquery(sums), 0))
-            .select_related("household")
-            .order_by("pk")
-        )
-        entries = LedgerEntry.objects.count()
+        failures = []
+        checked, entries, wrong = _wrong(Account, LedgerEntry)
         for account in wrong:
             self.stderr.write(
                 f"  {account.household.passbook_number}: 余额 {account.balance}，"
@@ -35,5 +41,20 @@ class Command(BaseCommand):
             )
         summary = f"核对 {checked} 个存折、{entries} 条明细：{len(wrong)} 个不符。"
         if wrong:
-            raise CommandError(summary)
-        self.stdout.write(summary)
+            failures.append(summary)
+        lines = [summary]
+        for ledger in ledgers:
+            checked, entries, wrong = _wrong(ledger.account, ledger.entry)
+            for account in wrong:
+                difference = account.balance - account.entries_total
+                self.stderr.write(
+                    f"  {ledger.describe(account)}: 余额 {account.balance}，"
+                    f"明细合计 {account.entries_total}，差 {difference}"
+                )
+            line = f"核对 {checked} 个{ledger.label}、{entries} 条明细：{len(wrong)} 个不符。"
+            lines.append(line)
+            if wrong:
+                failures.append(line)
+        if failures:
+            raise CommandError(" ".join(failures))
+        self.stdout.write("\n".join(lines))
