@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -344,11 +345,16 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request,
-                _("“%(round)s”已开始兑换，兑换员可以在兑换柜台为居民兑换了。")
-                % {"round": round_.name},
-            )
+            if round_.phase == Round.Phase.EARLY:
+                done = _(
+                    "“%(round)s”已开始：从 %(day)s 起兑换员可以在兑换柜台为居民兑换；"
+                    "在那之前，居民的存折上显示开始日期和说明。"
+                ) % {"round": round_.name, "day": date_format(round_.opens_on, "DATE_FORMAT")}
+            else:
+                done = _("“%(round)s”已开始兑换，兑换员可以在兑换柜台为居民兑换了。") % {
+                    "round": round_.name
+                }
+            messages.success(request, done)
             return redirect("redemption:round_detail", round_.pk)
     round_.refresh_from_db()
     if round_.status != Round.Status.DRAFT:

@@ -60,7 +60,7 @@ def resident_page(household, quarter="2026Q4") -> str:
 def rows_of(body: str) -> list[tuple[str, int]]:
     """(posting day, balance) of each row, top to bottom."""
     days = TIME.findall(body)
-    balances = [int(b) for b in re.findall(r'<td class="num">(\d+)</td>', body)]
+    balances = [int(b) for b in re.findall(r'<td class="num bal">.*?(\d+)</td>', body)]
     return list(zip(days, balances, strict=True))
 
 
