@@ -20,6 +20,7 @@ class ResidentsConfig(AppConfig):
             Household,
             HouseholdType,
             Member,
+            PhoneReveal,
             StaffMembership,
         )
 
@@ -27,6 +28,8 @@ class ResidentsConfig(AppConfig):
         protected_tables.register(AuditEvent, insert=False)
         # Every download stays on record.
         protected_tables.register(ExportRecord)
+        # Every phone number shown in full stays on record too.
+        protected_tables.register(PhoneReveal)
         # Once, after all apps' migrations (post_migrate is sent once per app).
         post_migrate.connect(grant_after_migrate, sender=self, dispatch_uid="residents_app_role")
 
@@ -49,3 +52,8 @@ class ResidentsConfig(AppConfig):
         audited_tables.register(BuildingGroup, page=settings_page)
         audited_tables.register(HouseholdType, page=settings_page)
         audited_tables.register(StaffMembership)
+        audited_tables.register(
+            PhoneReveal,
+            page=lambda reveal: reveal.household.get_absolute_url(),
+            part_of="household",
+        )

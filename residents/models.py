@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -474,6 +475,45 @@ class Member(models.Model):
         if self.household is None:
             return str(self.Residence.NON_RESIDENT.label)
         return f"{self.household.compound.name} {self.household.short_address}"
+
+
+class PhoneReveal(models.Model):
+    """A staff member was shown one masked phone number in full, to ring the resident: who,
+    whose, when. Insert-only (residents.app_role); the audit trigger files each one in the
+    trail, under the household. Counting a user's recent ones rate-limits the reveals."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="phone_reveals", verbose_name=_("户")
+    )
+    # None: the household's own contact number.
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("居民"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查看人"),
+    )
+    at = models.DateTimeField(_("时间"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("查看完整电话")
+        verbose_name_plural = pgettext_lazy("plural", "查看完整电话")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The rate limit: one user's reveals in the last hour and day.
+            models.Index(fields=["user", "at"], name="residents_phonereveal_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):

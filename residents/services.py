@@ -19,6 +19,8 @@ from residents.models import (
     HouseholdType,
     Member,
     SubDistrict,
+    PhoneReveal,
+    StaffMembership,
 )
 from residents.transactions import retry_on_conflict
 
@@ -224,6 +226,44 @@ def save_household(
     if removed:
         Member.objects.filter(pk__in=removed).update(is_active=False, updated_at=timezone.now())
     return household
+
+
+# How many phone numbers one staff member may reveal: enough to ring round a building group,
+# not enough to copy out the register.
+REVEALS_PER_HOUR = 30
+REVEALS_PER_DAY = 100
+
+
+@retry_on_conflict
+def reveal_phone(*, household: Household, member: Member | None, by) -> str:
+    """The full phone number of a household (member=None) or one of its members, put on
+    record (PhoneReveal, and through its trigger the audit trail). Refused (code
+    "rate_limited") past REVEALS_PER_HOUR in the last hour or REVEALS_PER_DAY in a day."""
+    if member is not None and member.household_id != household.pk:
+        raise ValidationError(_("居民记录不属于该户。"), code="wrong_household")
+    phone = member.phone if member is not None else household.phone
+    if not phone:
+        raise ValidationError(_("没有登记电话号码。"), code="no_phone")
+    # One reveal at a time per user, so that the count below is exact.
+    StaffMembership.objects.select_for_update().filter(
+        user=by, community_id=household.community_id
+    ).values_list("pk").first()
+    now = timezone.now()
+    recent = PhoneReveal.objects.filter(user=by, at__gte=now - datetime.timedelta(days=1))
+    if recent.filter(at__gte=now - datetime.timedelta(hours=1)).count() >= REVEALS_PER_HOUR:
+        raise ValidationError(
+            _("一小时内最多查看 %(count)s 个完整号码，请稍后再试。") % {"count": REVEALS_PER_HOUR},
+            code="rate_limited",
+        )
+    if recent.count() >= REVEALS_PER_DAY:
+        raise ValidationError(
+            _("一天内最多查看 %(count)s 个完整号码，请明天再试。") % {"count": REVEALS_PER_DAY},
+            code="rate_limited",
+        )
+    PhoneReveal.objects.create(
+        community_id=household.community_id, household=household, member=member, user=by
+    )
+    return phone
 
 
 @transaction.atomic

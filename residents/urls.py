@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/<int:pk>/edit/", households.household_edit, name="household_edit"),
     path("households/<int:pk>/move-out/", households.household_move_out, name="household_move_out"),
     path("households/<int:pk>/move-in/", households.household_move_in, name="household_move_in"),
+    path("households/<int:pk>/phone/", households.household_phone, name="household_phone"),
     path("settings/", settings.community_settings, name="settings"),
     path("settings/review/", settings.review_rule, name="review_rule"),
     path("settings/<slug:kind>/new/", settings.setting_create, name="setting_create"),

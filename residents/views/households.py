@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing, services
@@ -189,6 +190,35 @@ def household_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect(household)
+
+
+@require_POST
+@never_cache
+@community_required(*REGISTER_ROLES)
+def household_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff (and admins, who see them anyway): one phone number in full, to ring the
+    resident: the household's (no `member`) or a member's. Each is on record; the counter
+    role may not. JSON for the page's script, a small page without it."""
+    household = get_scoped_or_404(request, Household.objects.select_related("compound"), pk=pk)
+    member = None
+    member_id = parsing.optional_identifier(request.POST.get("member"))
+    if member_id is not None:
+        member = get_object_or_404(household.members, pk=member_id)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    context = {"household": household, "member": member}
+    try:
+        phone = services.reveal_phone(household=household, member=member, by=request.user)
+    except ValidationError as error:
+        status = 429 if error.code == "rate_limited" else 400
+        message = " ".join(error.messages)
+        if wants_json:
+            return JsonResponse({"error": message}, status=status)
+        return render(
+            request, "residents/phone_reveal.html", {**context, "error": message}, status=status
+        )
+    if wants_json:
+        return JsonResponse({"phone": phone})
+    return render(request, "residents/phone_reveal.html", {**context, "phone": phone})
 
 
 @require_POST

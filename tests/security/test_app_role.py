@@ -25,7 +25,7 @@ from psycopg import errors, sql
 from points.models import Account, LedgerEntry
 from redemption import services as redemption_services
 from residents.app_role import AppRoleError, app_role_problems, grant_app_role, setup_app_role
-from residents.models import ExportRecord
+from residents.models import ExportRecord, PhoneReveal
 from tests.factories import CommunityFactory, HouseholdFactory, UserFactory
 from tests.redemption.factories import give_points, open_round_with
 from tests.security.roles import app_role, connect, connection_params
@@ -38,6 +38,7 @@ PROTECTED = [
     "redemption_cancellation",
     "residents_auditevent",
     "residents_exportrecord",
+    "residents_phonereveal",
 ]
 
 
@@ -53,8 +54,8 @@ def role(django_db_setup, django_db_blocker) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def books(role, django_db_blocker) -> Iterator[dict]:
-    """Committed: a passbook with 100 points, a redemption, a cancelled one, audit events
-    and an export record. Emptied again (as the owner) after the module."""
+    """Committed: a passbook with 100 points, a redemption, a cancelled one, audit events,
+    an export record and a phone shown in full. Emptied again (as the owner) after the module."""
     with django_db_blocker.unblock():
         clerk = UserFactory()
         community = CommunityFactory(slug=f"approle-{uuid.uuid4().hex[:8]}")
@@ -75,6 +76,7 @@ def books(role, django_db_blocker) -> Iterator[dict]:
         ExportRecord.objects.create(
             community=community, user=clerk, what="households", file_format="csv", rows=1
         )
+        PhoneReveal.objects.create(community=community, household=household, user=clerk)
         account = Account.objects.get(household=household)
         yield {
             "account": account.pk,
@@ -251,6 +253,8 @@ def test_the_command_makes_a_role_shows_its_password_once_and_refuses_the_owner(
         "DELETE FROM residents_exportrecord",
         "UPDATE accounts_accountevent SET action = 'created'",
         "DELETE FROM accounts_accountevent",
+        "UPDATE residents_phonereveal SET member_id = NULL, at = now()",
+        "DELETE FROM residents_phonereveal",
         # A table it may write, but not empty: CASCADE would reach the ledger.
         "TRUNCATE residents_household CASCADE",
     ],

@@ -35,6 +35,7 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "residents_buildinggroup",
         "residents_householdtype",
         "residents_staffmembership",
+        "residents_phonereveal",
         "accounts_accountevent",
         "points_pointrule",
         "redemption_reward",
@@ -51,5 +52,6 @@ def test_a_link_table_is_filed_under_its_owner_and_a_member_under_its_household(
     link = audited_tables.link("residents_household_types")
     assert (link.owner_table, link.owner_column) == ("residents_household", "household_id")
     assert [part.table for part in audited_tables.parts_of("residents_household")] == [
-        "residents_member"
+        "residents_member",
+        "residents_phonereveal",
     ]
