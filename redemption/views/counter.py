@@ -1,4 +1,4 @@
-"""The redemption counter (兑换台): find the household, exchange points for goods in the
+"""The redemption counter (兑换柜台): find the household, exchange points for goods in the
 open round, print the receipt (兑换单), and (admins and staff) cancel one.
 
 Counter clerks (兑换员) see only what the counter needs: passbook number, address, masked

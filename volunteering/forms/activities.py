@@ -278,7 +278,10 @@ def _buildings(values: list[str] | None) -> str:
     """15、16 (counting order); the first four and how many more."""
     shown = sorted({v for v in values or [] if v}, key=lambda v: (len(v), v))
     if len(shown) > 4:
-        return _("%(first)s 等 %(count)s 栋") % {"first": "、".join(shown[:4]), "count": len(shown)}
+        return ngettext("%(first)s 等 %(count)s 栋", "%(first)s 等 %(count)s 栋", len(shown)) % {
+            "first": "、".join(shown[:4]),
+            "count": len(shown),
+        }
     return "、".join(shown)
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing
@@ -99,7 +100,11 @@ def activity_log(request: HttpRequest) -> HttpResponse:
                     if created:
                         messages.success(
                             request,
-                            _("已登记“%(title)s”，%(count)s 人参与，等待审核。")
+                            ngettext(
+                                "已登记“%(title)s”，%(count)s 人参与，等待审核。",
+                                "已登记“%(title)s”，%(count)s 人参与，等待审核。",
+                                len(rows),
+                            )
                             % {"title": activity.title, "count": len(rows)},
                         )
                     else:
@@ -245,7 +250,13 @@ def activity_participants(request: HttpRequest, pk: int) -> HttpResponse:
                     picker.message = " ".join(error.messages)
                 else:
                     messages.success(
-                        request, _("已补登 %(count)s 人，等待审核。") % {"count": len(added)}
+                        request,
+                        ngettext(
+                            "已补登 %(count)s 人，等待审核。",
+                            "已补登 %(count)s 人，等待审核。",
+                            len(added),
+                        )
+                        % {"count": len(added)},
                     )
                     return redirect(activity)
             status = 400
