@@ -93,7 +93,7 @@ class RoundSpec:
     policy: str = Round.BalancePolicy.CARRY
     cap: int | None = None
     note: str = ""
-    # This quarter's eggs sell out early: one item on the residents' page says 已换完.
+    # This quarter's eggs sell out early: one item on the residents' page says 已兑完.
     short_stock: tuple[tuple[str, int], ...] = ()
 
 

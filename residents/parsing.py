@@ -36,7 +36,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from residents.phones import normalize_digits
 
@@ -172,7 +172,11 @@ def check_characters(value: str, *, multiline: bool = False) -> None:
 def check_length(value: str, max_length: int) -> None:
     if len(value) > max_length:
         raise ValidationError(
-            _("最多 %(max)s 个字（现在有 %(count)s 个）。"),
+            ngettext(
+                "最多 %(max)s 个字（现在有 %(count)s 个）。",
+                "最多 %(max)s 个字（现在有 %(count)s 个）。",
+                len(value),
+            ),
             code="max_length",
             params={"max": max_length, "count": len(value)},
         )

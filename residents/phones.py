@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 _SEPARATORS = re.compile(r"[\s\-－—–()（）]+")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -47,7 +48,11 @@ def normalize_phone(value: str) -> str:
         return f"{landline.group(1)}-{landline.group(2)}"
     if digits.startswith("1"):
         raise ValidationError(
-            _("手机号应为 11 位、以 1 开头（现为 %(count)s 位）。"),
+            ngettext(
+                "手机号应为 11 位、以 1 开头（现为 %(count)s 位）。",
+                "手机号应为 11 位、以 1 开头（现为 %(count)s 位）。",
+                len(digits),
+            ),
             code="invalid_mobile",
             params={"count": len(digits)},
         )

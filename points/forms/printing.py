@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from points.models import PassbookToken
 from residents import parsing
@@ -59,5 +58,5 @@ def _group_label(group: BuildingGroup) -> str:
     count = getattr(group, "active_households", None)
     parts = [group.compound.name] if group.compound else []
     if count is not None:
-        parts.append(_("%(count)s 户") % {"count": count})
+        parts.append(ngettext("%(count)s 户", "%(count)s 户", count) % {"count": count})
     return f"{group.name}（{' · '.join(parts)}）" if parts else group.name

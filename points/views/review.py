@@ -12,7 +12,7 @@ from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from points import services
@@ -114,7 +114,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _approved_message(result: services.ApprovalResult) -> str:
-    message = _("已通过 %(count)s 条，记 %(points)s 分。") % {
+    message = ngettext(
+        "已通过 %(count)s 条，记 %(points)s 分。",
+        "已通过 %(count)s 条，记 %(points)s 分。",
+        len(result.approved),
+    ) % {
         "count": len(result.approved),
         "points": result.points,
     }
@@ -132,24 +136,32 @@ def _approved_message(result: services.ApprovalResult) -> str:
             "count": len(result.without_household)
         }
     if unpriced:
-        message += " " + _("其中 %(count)s 条没有适用的积分规则，未记分。") % {"count": unpriced}
+        message += " " + ngettext(
+            "其中 %(count)s 条没有适用的积分规则，未记分。",
+            "其中 %(count)s 条没有适用的积分规则，未记分。",
+            unpriced,
+        ) % {"count": unpriced}
     return message
 
 
 def _own_records_message(result: services.ApprovalResult) -> str | None:
     if not result.own_records:
         return None
-    return _("%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。") % {
-        "count": len(result.own_records)
-    }
+    return ngettext(
+        "%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。",
+        "%(count)s 条是您自己登记的：本居民区要求由另一人审核，这些记录仍在等待审核。",
+        len(result.own_records),
+    ) % {"count": len(result.own_records)}
 
 
 def _skipped_message(requested: int, done: int) -> str | None:
     if requested <= done:
         return None
-    return _("另有 %(count)s 条已由他人审核（或已不在待审核状态），已跳过。") % {
-        "count": requested - done
-    }
+    return ngettext(
+        "另有 %(count)s 条已由他人审核（或已不在待审核状态），已跳过。",
+        "另有 %(count)s 条已由他人审核（或已不在待审核状态），已跳过。",
+        requested - done,
+    ) % {"count": requested - done}
 
 
 @require_POST
@@ -177,7 +189,13 @@ def review_decide(request: HttpRequest) -> HttpResponse:
                 )
                 done = len(rejected)
                 messages.success(
-                    request, _("已将 %(count)s 条记为不通过。") % {"count": len(rejected)}
+                    request,
+                    ngettext(
+                        "已将 %(count)s 条记为不通过。",
+                        "已将 %(count)s 条记为不通过。",
+                        len(rejected),
+                    )
+                    % {"count": len(rejected)},
                 )
             else:
                 result = services.approve(

@@ -1,4 +1,4 @@
-"""The redemption counter (兑换台): find the household, exchange points for goods in the
+"""The redemption counter (兑换柜台): find the household, exchange points for goods in the
 open round, print the receipt (兑换单), and cancel one (admins and staff any receipt of the
 open round, counter clerks one made today).
 

@@ -8,19 +8,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from residents import parsing
 from residents.home_pages import home_pages
 from residents.tenancy import community_required, switch_to
 
 
-@require_GET
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a login lands: the page an app registered for the user's role (residents.home_pages):
     the dashboard, or the redemption counter for 兑换员 (who do not see the register); for a
-    user of no community, the page another level registered (the sub-district's), else 403."""
+    user of no community, the page another level registered (the sub-district's), else 403.
+    HEAD too (GET and HEAD): uptime checks and link previews ask the site's root that way."""
     if request.membership is None:
         page = home_pages.for_other(request.user)
         if page is None:

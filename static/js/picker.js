@@ -10,12 +10,20 @@
   var count = document.getElementById("participant-count");
   var emptyNote = document.querySelector(".empty-rows");
   var groupSelect = document.getElementById("people-group");
+  var groupAdults = document.getElementById("group-adults");
+  var groupUnticked = document.getElementById("group-unticked");
+  var listed = document.getElementById("participant-listed");
   var timer = null;
   var latest = 0;
+  // The query whose results are on screen, and the search under way (its query and the
+  // promise that settles when its results are shown).
+  var shownQuery = input.value.trim();
+  var pending = null;
 
   function updateCount() {
     var ticked = rows.querySelectorAll("input[data-present]:checked").length;
     count.textContent = String(ticked);
+    if (listed) listed.textContent = String(rows.children.length);
     if (emptyNote) emptyNote.hidden = rows.children.length > 0;
   }
 
@@ -51,13 +59,23 @@
     results.querySelectorAll('input[name="add"]').forEach(function (box) { box.hidden = true; });
   }
 
+  // Searches for what is typed; resolves once those results are on screen (a search
+  // already under way for the same text is reused, not sent again).
   function search() {
     var q = input.value.trim();
+    if (pending && pending.q === q) return pending.promise;
     var ticket = ++latest;
-    if (!q) { results.innerHTML = ""; return; }
-    fetch(picker.dataset.searchUrl + "?q=" + encodeURIComponent(q), { headers: { "X-Requested-With": "fetch" } })
+    if (!q) { results.innerHTML = ""; shownQuery = ""; pending = null; return Promise.resolve(); }
+    var promise = fetch(picker.dataset.searchUrl + "?q=" + encodeURIComponent(q), { headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.text(); })
-      .then(function (html) { if (ticket === latest) showResults(html); });
+      .then(function (html) {
+        if (ticket !== latest) return;
+        showResults(html);
+        shownQuery = q;
+        pending = null;
+      });
+    pending = { q: q, promise: promise };
+    return promise;
   }
 
   input.addEventListener("input", function () {
@@ -65,18 +83,26 @@
     timer = setTimeout(search, 250);
   });
 
-  // Enter in the search box searches; Enter elsewhere never saves by accident.
+  // Enter on a name adds that person when the search finds exactly one, even if the
+  // results are still on their way (a name called out loud, typed fast, Enter at once).
+  function addTheOnlyMatch() {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    var ready = q === shownQuery && !pending ? Promise.resolve() : search();
+    ready.then(function () {
+      if (input.value.trim() !== q || shownQuery !== q) return; // typed on meanwhile
+      var only = results.querySelectorAll("[data-add-member]");
+      if (only.length === 1 && only[0].textContent !== "✓") only[0].click();
+    });
+  }
+
+  // Enter in the search box searches (and adds a single match); Enter elsewhere never saves
+  // by accident.
   form.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.target.tagName === "TEXTAREA") return;
     if (event.target.matches("button")) return;
     event.preventDefault();
-    if (event.target === input) {
-      clearTimeout(timer);
-      search();
-      // Enter on a single result adds it: fastest path for a name called out loud.
-      var only = results.querySelectorAll("[data-add-member]");
-      if (only.length === 1) only[0].click();
-    }
+    if (event.target === input) addTheOnlyMatch();
   });
 
   results.addEventListener("click", function (event) {
@@ -91,9 +117,25 @@
   picker.querySelector("[data-add-group]").addEventListener("click", function (event) {
     event.preventDefault();
     if (!groupSelect.value) { groupSelect.focus(); return; }
-    fetch(picker.dataset.groupUrl + "?group=" + encodeURIComponent(groupSelect.value), { headers: { "X-Requested-With": "fetch" } })
+    var url = picker.dataset.groupUrl + "?group=" + encodeURIComponent(groupSelect.value);
+    if (groupAdults && groupAdults.checked) url += "&adults=1";
+    if (groupUnticked && groupUnticked.checked) url += "&unticked=1";
+    fetch(url, { headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.text(); })
       .then(function (html) { addRowsFrom(html); });
+  });
+
+  // Tick or untick the whole list at once.
+  form.querySelectorAll("[data-tick-all]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var present = button.dataset.tickAll === "1";
+      rows.querySelectorAll("input[data-present]").forEach(function (box) {
+        box.checked = present;
+        box.closest("tr").classList.toggle("participant--absent", !present);
+      });
+      updateCount();
+    });
   });
 
   rows.addEventListener("change", function (event) {

@@ -183,7 +183,7 @@ def test_each_item_shows_its_price_stock_limit_and_what_the_balance_covers(
     assert "每瓶 <strong>20</strong> 分" in body and "300毫升" in body
     assert "还剩 49 瓶" in body
     assert "每户限换 2 瓶，您家已换 1 瓶" in body
-    assert "已换完" in body and "还剩 0 盒" not in body
+    assert "已兑完" in body and "还剩 0 盒" not in body
     assert "每桶 <strong>120</strong> 分" in body and "积分还差 40 分" in body
     assert body.count("积分够换") == 1  # soap only: eggs are gone, oil is too dear
     offers = {offer.item.reward.name: offer for offer in response.context["offers"]}
@@ -216,7 +216,7 @@ def test_with_no_open_round_the_page_says_so_and_names_the_last_settled_round(
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "现在没有兑换活动" in body
+    assert "现在不是兑换期" in body
     assert "2026年第三季度的兑换已经结束" in body
     assert "2027年第一季度" not in body
     assert response.context["offers"] == []
@@ -230,7 +230,7 @@ def test_another_communitys_round_and_items_are_never_shown(community, other_com
 
     client = resident_client(household)
     body = client.get(PAGE).content.decode()
-    assert "现在没有兑换活动" in body
+    assert "现在不是兑换期" in body
     assert "齐河兑换期" not in body and "别处的大米" not in body
 
     open_round_with(community, items=2)

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from residents import parsing
 from residents.models import BuildingGroup, Community, Member
@@ -176,20 +178,37 @@ class ParticipantPicker:
     def add(self, member_ids: list[int]) -> None:
         self.add_members(list(_members(self.community, member_ids).values()))
 
-    def add_group(self, group: str) -> None:
-        people = group_members(self.community, group)
+    def add_group(self, group: str, *, adults_only: bool = False, ticked: bool = True) -> None:
+        """Everyone of a team or building group (the adults only, if asked), ticked as
+        present or not (then the clerk ticks who came)."""
+        people = group_members(self.community, group, adults_only=adults_only)
         before = len(self.rows)
-        self.add_members(people)
-        self.message = _("已加入 %(count)s 人，请取消勾选缺席的人。") % {
-            "count": len(self.rows) - before
-        }
+        self.add_members(people, present=ticked)
+        added = len(self.rows) - before
+        if ticked:
+            self.message = ngettext(
+                "已加入 %(count)s 人，请取消勾选缺席的人。",
+                "已加入 %(count)s 人，请取消勾选缺席的人。",
+                added,
+            ) % {"count": added}
+        else:
+            self.message = ngettext(
+                "已列出 %(count)s 人，都未勾选：请勾选到场的人。",
+                "已列出 %(count)s 人，都未勾选：请勾选到场的人。",
+                added,
+            ) % {"count": added}
 
-    def add_members(self, members: list[Member]) -> None:
-        present = {row.member.pk for row in self.rows}
+    def tick_all(self, present: bool) -> None:
+        """Bulk tick or untick every row of the list."""
+        for row in self.rows:
+            row.present = present
+
+    def add_members(self, members: list[Member], *, present: bool = True) -> None:
+        listed = {row.member.pk for row in self.rows}
         for member in members:
-            if member.pk not in present:
-                self.rows.append(PickerRow(member=member))
-                present.add(member.pk)
+            if member.pk not in listed:
+                self.rows.append(PickerRow(member=member, present=present))
+                listed.add(member.pk)
 
     # Saving
 
@@ -244,21 +263,95 @@ def _members(community: Community, ids: list[int]) -> dict[int, Member]:
     }
 
 
-def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Teams and building groups for the "add a whole group" menu."""
-    teams = Team.objects.filter(community=community, is_active=True).order_by("name")
-    groups = BuildingGroup.objects.filter(community=community).order_by(
-        "compound__sort_key", "sort_key", "name"
+# Adding a building group for a turnout adds its adults (born this many years ago or more,
+# or of unknown age) unless the clerk asks for everyone.
+ADULT_AGE = 18
+
+
+def adults(prefix: str = "", *, today: datetime.date | None = None) -> Q:
+    """Members who are adults by birth year (an unknown year counts as adult)."""
+    born_by = (today or timezone.localdate()).year - ADULT_AGE
+    return Q(**{f"{prefix}birth_year__isnull": True}) | Q(**{f"{prefix}birth_year__lte": born_by})
+
+
+def _buildings(values: list[str] | None) -> str:
+    """15、16 (counting order); the first four and how many more."""
+    shown = sorted({v for v in values or [] if v}, key=lambda v: (len(v), v))
+    if len(shown) > 4:
+        return ngettext("%(first)s 等 %(count)s 栋", "%(first)s 等 %(count)s 栋", len(shown)) % {
+            "first": "、".join(shown[:4]),
+            "count": len(shown),
+        }
+    return "、".join(shown)
+
+
+def _group_label(group: BuildingGroup) -> str:
+    parts = [group.name]
+    if group.compound_id:
+        parts.append(group.compound.name)
+    buildings = _buildings(group.buildings)
+    if buildings:
+        parts.append(_("%(buildings)s号楼") % {"buildings": buildings})
+    parts.append(
+        ngettext(
+            "%(size)s 人，成人 %(adults)s",
+            "%(size)s 人，成人 %(adults)s",
+            group.size,
+        )
+        % {"size": group.size, "adults": group.adults}
     )
+    return " · ".join(parts)
+
+
+def group_choices(community: Community) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Teams and building groups for the "add a whole group" menu, each with what it covers
+    and its size (people in residence): two queries."""
+    # People who may take part: residents of an active household and non-residents (报到).
+    in_team = Q(members__is_active=True) & (
+        Q(members__household__status="active") | Q(members__household__isnull=True)
+    )
+    teams = (
+        Team.objects.filter(community=community, is_active=True)
+        .annotate(
+            size=Count("members", filter=in_team, distinct=True),
+            adults=Count("members", filter=in_team & adults("members__"), distinct=True),
+        )
+        .order_by("name")
+    )
+    living = Q(households__status="active", households__members__is_active=True)
+    groups = (
+        BuildingGroup.objects.filter(community=community)
+        .select_related("compound")
+        .annotate(
+            size=Count("households__members", filter=living, distinct=True),
+            adults=Count(
+                "households__members",
+                filter=living & adults("households__members__"),
+                distinct=True,
+            ),
+            buildings=ArrayAgg(
+                "households__building", filter=Q(households__status="active"), distinct=True
+            ),
+        )
+        .order_by("compound__sort_key", "sort_key", "name")
+    )
+
+    def team_label(team: Team) -> str:
+        return ngettext(
+            "%(name)s · %(size)s 人，成人 %(adults)s",
+            "%(name)s · %(size)s 人，成人 %(adults)s",
+            team.size,
+        ) % {"name": team.name, "size": team.size, "adults": team.adults}
+
     return [
-        (pgettext("menu", "团队"), [(f"team:{t.pk}", t.name) for t in teams]),
-        (_("楼组"), [(f"bg:{g.pk}", g.name) for g in groups]),
+        (pgettext("menu", "团队"), [(f"team:{t.pk}", team_label(t)) for t in teams]),
+        (_("楼组"), [(f"bg:{g.pk}", _group_label(g)) for g in groups]),
     ]
 
 
-def group_members(community: Community, group: str) -> list[Member]:
+def group_members(community: Community, group: str, *, adults_only: bool = False) -> list[Member]:
     """Current people in a team (`team:<id>`, non-residents too) or building group
-    (`bg:<id>`); nobody for anything else."""
+    (`bg:<id>`), the adults only if asked; nobody for anything else."""
     kind, _sep, raw_id = group.partition(":")
     group_id = parsing.optional_identifier(raw_id)
     if group_id is None:
@@ -272,6 +365,8 @@ def group_members(community: Community, group: str) -> list[Member]:
         people = people.filter(household__building_group_id=group_id)
     else:
         return []
+    if adults_only:
+        people = people.filter(adults())
     return list(people.order_by("household__building", "household__room", "position"))
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residents.models import Community, Household, Member
 from volunteering.models import MAX_HOURS, Activity, Attendance, Project
@@ -45,7 +46,12 @@ class ParticipantErrors(ValidationError):
     def __init__(self, rows: dict[int, str]) -> None:
         self.rows = rows
         super().__init__(
-            _("参与名单中有 %(count)s 行需要修改，未保存。") % {"count": len(rows)},
+            ngettext(
+                "参与名单中有 %(count)s 行需要修改，未保存。",
+                "参与名单中有 %(count)s 行需要修改，未保存。",
+                len(rows),
+            )
+            % {"count": len(rows)},
             code="participants",
         )
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents import parsing
@@ -26,12 +27,17 @@ from volunteering.services import activities as services
 PAGE_SIZE = 25
 
 
-PICKER_ACTIONS = ("search", "add", "add_group")
+PICKER_ACTIONS = ("search", "add", "add_group", "tick_all", "untick_all")
 
 
 def _action(request: HttpRequest) -> str | None:
     """`save` (the default), one of the picker's PICKER_ACTIONS, or None for anything else."""
     return parsing.choice(request.POST.get("action", "save"), ("save", *PICKER_ACTIONS))
+
+
+def _ticked(data, name: str) -> bool:
+    """A tick box of the picker (value "1")."""
+    return parsing.choice(data.get(name, ""), ("1", "")) == "1"
 
 
 def _apply_picker_action(request: HttpRequest, picker: ParticipantPicker) -> None:
@@ -41,7 +47,13 @@ def _apply_picker_action(request: HttpRequest, picker: ParticipantPicker) -> Non
     elif action == "add":
         picker.add(picker.ids(request.POST.getlist("add")))
     elif action == "add_group":
-        picker.add_group(request.POST.get("group", ""))
+        picker.add_group(
+            request.POST.get("group", ""),
+            adults_only=_ticked(request.POST, "group_adults"),
+            ticked=not _ticked(request.POST, "group_unticked"),
+        )
+    elif action in ("tick_all", "untick_all"):
+        picker.tick_all(action == "tick_all")
     else:
         picker.refuse(ValidationError(_("请用页面上的按钮操作。")))
 
@@ -88,7 +100,11 @@ def activity_log(request: HttpRequest) -> HttpResponse:
                     if created:
                         messages.success(
                             request,
-                            _("已登记“%(title)s”，%(count)s 人参与，等待审核。")
+                            ngettext(
+                                "已登记“%(title)s”，%(count)s 人参与，等待审核。",
+                                "已登记“%(title)s”，%(count)s 人参与，等待审核。",
+                                len(rows),
+                            )
                             % {"title": activity.title, "count": len(rows)},
                         )
                     else:
@@ -129,11 +145,19 @@ def people_search(request: HttpRequest) -> HttpResponse:
 @community_required(*REGISTER_ROLES)
 def people_in_group(request: HttpRequest) -> HttpResponse:
     """Rows for everyone in a team or building group (htmx partial)."""
-    people = group_members(request.community, request.GET.get("group", ""))
+    people = group_members(
+        request.community,
+        request.GET.get("group", ""),
+        adults_only=_ticked(request.GET, "adults"),
+    )
     return render(
         request,
         "volunteering/includes/_participant_rows.html",
-        {"people": people, "role_choices": Attendance.Role.choices},
+        {
+            "people": people,
+            "present": not _ticked(request.GET, "unticked"),
+            "role_choices": Attendance.Role.choices,
+        },
     )
 
 
@@ -226,7 +250,13 @@ def activity_participants(request: HttpRequest, pk: int) -> HttpResponse:
                     picker.message = " ".join(error.messages)
                 else:
                     messages.success(
-                        request, _("已补登 %(count)s 人，等待审核。") % {"count": len(added)}
+                        request,
+                        ngettext(
+                            "已补登 %(count)s 人，等待审核。",
+                            "已补登 %(count)s 人，等待审核。",
+                            len(added),
+                        )
+                        % {"count": len(added)},
                     )
                     return redirect(activity)
             status = 400

@@ -1,4 +1,4 @@
-"""The counter page (兑换台): the open round with its stock and budget, and the search box that
+"""The counter page (兑换柜台): the open round with its stock and budget, and the search box that
 finds the household by passbook number, scanned link, name, initials or room."""
 
 import datetime
