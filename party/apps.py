@@ -15,7 +15,12 @@ class PartyConfig(AppConfig):
         from points.ledgers import Ledger, ledgers
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.demo_steps import DemoStep, demo_steps
 
+        # Its demo data: after volunteering's activities, before points reviews them.
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=25, seed="party.demo.seed_demo")
+        )
         # Insert-only: corrections are reversing entries (migration 0002).
         protected_tables.register(PartyEntry)
         # Opened by a posting; the balance moves only by the ledger's trigger (as the owner).

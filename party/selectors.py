@@ -42,7 +42,9 @@ CHINESE_COUNTS = "零一二三四五六七八九十"
 
 
 def chinese_count(n: int) -> str:
-    """3 → 三, 12 → 十二 (months in a reason: 三个月党费)."""
+    """3 → 三, 2 → 两, 12 → 十二 (months in a reason: 三个月党费, 两个月党费)."""
+    if n == 2:
+        return "两"
     if n <= 10:
         return CHINESE_COUNTS[n]
     if n < 20:
@@ -238,16 +240,21 @@ class PartyStandings:
 
 
 def months_due(period: Period, today: datetime.date) -> int:
-    """Months of the period begun by today: dues are asked for those."""
-    if today < period.start:
-        return 0
-    last = min(period.end, today)
-    return (last.year - period.start.year) * 12 + last.month - period.start.month + 1
+    """Months of the period ended by today: each month's dues are asked for once the month
+    is over (a quarter under way asks for its past months so far)."""
+    if today > period.end:
+        return (
+            (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+        )
+    return max((today.year - period.start.year) * 12 + today.month - period.start.month, 0)
 
 
 def meetings_due(period: Period, today: datetime.date, per_quarter: int) -> int:
     """The meetings asked for: `per_quarter` for each quarter of the period begun by today."""
-    months = months_due(period, today)
+    if today < period.start:
+        return 0
+    last = min(period.end, today)
+    months = (last.year - period.start.year) * 12 + last.month - period.start.month + 1
     return per_quarter * ((months + 2) // 3)
 
 

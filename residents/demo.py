@@ -449,7 +449,8 @@ def _choose_party_members(
 def _choose_leaders(
     people: _Residents, groups: list[GroupDraft], drafts: list[HouseholdDraft]
 ) -> None:
-    """Each building group's leader (楼组长) lives in the group; 70% are party members."""
+    """Each building group's leader (楼组长) lives in the group; 70% are party members,
+    in-service party members (在职党员) where the group has one of working age."""
     rng = people.rng
     party_groups = set(
         rng.sample(range(len(groups)), round(len(groups) * demo_data.PARTY_LEADER_SHARE))
@@ -466,6 +467,10 @@ def _choose_leaders(
             continue
         wanted = index in party_groups
         preferred = [c for c in pool if drafts[c[0]].members[c[1]].is_party_member == wanted]
+        if wanted:
+            preferred = [
+                c for c in preferred if drafts[c[0]].members[c[1]].is_in_service_party_member
+            ] or preferred
         group.leader = rng.choice(preferred or pool)
         leader = drafts[group.leader[0]].members[group.leader[1]]
         if not leader.phone:

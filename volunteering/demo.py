@@ -91,7 +91,7 @@ class SeriesSpec:
     project: str
     title: str  # may use {month}, {quarter} and {group}
     # "team", "group" (a building group's residents), "residents", "claimers", "party"
-    # (party members) or "dues" (party members whose quarterly dues fall due that month)
+    # (party members) or "dues" (party members paying that month's dues)
     kind: str
     start: str
     end: str
@@ -278,7 +278,6 @@ class _Builder:
     teams: dict[str, Team] = field(default_factory=dict)
     team_members: dict[str, list[Person]] = field(default_factory=dict)
     claims: list[ProjectClaim] = field(default_factory=list)
-    dues_month: dict[int, int] = field(default_factory=dict)  # member -> month of quarter
     base_projects: set[str] = field(default_factory=set)
     now: datetime.datetime = field(default_factory=timezone.now)  # when the few were rejected
 
@@ -441,15 +440,12 @@ class _Builder:
     ) -> tuple[list[Person], set[int], str, str]:
         """Who took part, who led, the organiser and the building group's name."""
         if spec.kind == "dues":
-            # Each party member pays once a quarter, in their own month of the quarter.
-            party = [p for p in self.people if p.is_party_member]
-            for person in party:
-                self.dues_month.setdefault(person.id, self.rng.randrange(3))
+            # Each party member pays every month (the base standard asks for each month's
+            # dues); most on time. Dues earn party base points, not household points.
             paid = [
                 p
-                for p in party
-                if self.dues_month[p.id] == (day.month - 1) % 3
-                and self.rng.random() < DUES_ON_TIME_SHARE
+                for p in self.people
+                if p.is_party_member and self.rng.random() < DUES_ON_TIME_SHARE
             ]
             return paid, set(), PARTY_ORGANISER, ""
         size = self.rng.randint(*spec.size)

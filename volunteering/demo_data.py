@@ -8,7 +8,7 @@ OTHER_PARTY_CLAIM_RATE = 0.40
 SHORTER_HOURS_SHARE = 0.06  # attendance rows a bit shorter than the activity (left early)
 REJECTED_SHARE = 0.03
 REJECTION_REASONS = ("当天未到场", "当天未到场", "中途离开，未完成服务", "重复登记")
-DUES_ON_TIME_SHARE = 0.93  # party members who pay their quarterly dues on time
+DUES_ON_TIME_SHARE = 0.93  # party members who pay a month's dues on time
 PARTY_ORGANISER = "居民区党总支"
 COMMITTEE = "居委会"
 
@@ -35,7 +35,7 @@ AFFINITY = {
 # - project, title (may use {month}, {quarter} and {group}), start and end times, place;
 # - kind, who takes part: "team", "group" (a building group's residents), "residents",
 #   "claimers" (those who claimed the project), "party" (party members) or "dues" (party
-#   members whose quarterly dues fall due that month); size: (fewest, most) taking part;
+#   members paying that month's dues); size: (fewest, most) taking part;
 # - when: every `every_weeks` weeks on `weekday` (Monday = 0), on `day_of_month` of every
 #   `every_months`-th month, or `count` times in the year; `until_days_ago` ends it early
 #   (a project retired since).
@@ -84,7 +84,7 @@ SHANXIN = {
             ("监督岗", "2.0", "监督小区维修资金使用和物业服务。"),
         ),
         BASE_CATEGORY: (
-            ("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
+            ("按时交纳党费", "0.5", "党员每月按时足额交纳党费。"),
             ("参加组织生活（三会一课）", "2.0", "参加支部党员大会、党小组会和党课。"),
             ("参加主题党日", "2.0", "参加每月主题党日活动。"),
         ),
@@ -204,7 +204,7 @@ QIHE3 = {
             ("绿化养护", "2.0", "修剪绿化、清理落叶。"),
         ),
         BASE_CATEGORY: (
-            ("按时交纳党费", "0.5", "党员按季度按时足额交纳党费。"),
+            ("按时交纳党费", "0.5", "党员每月按时足额交纳党费。"),
             ("参加主题党日", "2.0", "参加每月主题党日活动。"),
         ),
     },

@@ -49,6 +49,7 @@ def register(request: HttpRequest) -> HttpResponse:
     members = list(page.object_list)
     for member in members:
         member.claims_shown = selectors.claims_shown(member, posts)
+        member.has_post = any(claim.post for claim in member.claims_shown)
     query = request.GET.copy()
     query.pop("page", None)
     rates = claim_rates(communities=[request.community.pk])[request.community.pk]

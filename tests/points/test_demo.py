@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from party.models import PartyEntry
 from points import demo
 from points.models import Account, LedgerEntry, PointRule
 from residents.models import Community
@@ -82,8 +83,14 @@ def test_old_attendance_is_approved_and_posted_once_and_recent_attendance_waits(
     assert old.filter(status=Attendance.Status.APPROVED).count() >= old.count() * 0.9
     assert old.filter(status=Attendance.Status.REJECTED).count() >= 1
 
-    approved = Attendance.objects.filter(status=Attendance.Status.APPROVED)
-    # Every rule gives at least a point, so every approved record earned exactly once.
+    # Every rule gives at least a point, so every approved record of a resident's service
+    # earned exactly once; dues and meetings (base points) and reported party members
+    # (报到, no household) earn party points only.
+    approved = Attendance.objects.filter(
+        status=Attendance.Status.APPROVED,
+        activity__project__category__is_base_points=False,
+        member__household__isnull=False,
+    )
     earns = approved.annotate(
         n=Count("ledger_entries", filter=Q(ledger_entries__kind=LedgerEntry.Kind.EARN))
     )
@@ -133,7 +140,7 @@ def test_a_few_approvals_are_reversed_and_paper_passbooks_carried_over():
     }
 
 
-def test_balances_are_the_sums_of_their_entries_with_base_points_apart():
+def test_balances_are_the_sums_of_their_entries_and_dues_fill_party_accounts_not_passbooks():
     accounts = Account.objects.annotate(total=Sum("entries__amount"))
     assert accounts.count() > 10
     for account in accounts:
@@ -142,16 +149,18 @@ def test_balances_are_the_sums_of_their_entries_with_base_points_apart():
         assert last.balance_after == account.balance
     assert not LedgerEntry.objects.filter(balance_after__lt=0).exists()
 
-    base = LedgerEntry.objects.filter(stream=LedgerEntry.Stream.BASE)
-    assert base.filter(kind=LedgerEntry.Kind.EARN, community__slug="shanxin").exists()
-    assert base.filter(kind=LedgerEntry.Kind.EARN, community__slug="qihe3").exists()
-    assert not base.exclude(member__is_party_member=True).exists()
-    assert not base.exclude(activity__project__category__is_base_points=True).exists()
+    # Dues and meetings are base points: in the party accounts (party app), never in the
+    # household passbooks (the communities keep 基础分也计入家庭存折 off).
+    assert not LedgerEntry.objects.filter(stream=LedgerEntry.Stream.BASE).exists()
+    party_base = PartyEntry.objects.filter(kind=PartyEntry.Kind.BASE)
+    assert party_base.filter(duty="dues", community__slug="shanxin").count() > 300
+    assert party_base.filter(duty="meeting", community__slug="qihe3").exists()
     value_added = LedgerEntry.objects.filter(
         stream=LedgerEntry.Stream.VALUE_ADDED, activity__isnull=False
     )
     assert value_added.exists()
     assert not value_added.filter(activity__project__category__is_base_points=True).exists()
+    call_command("reconcile_ledger", stdout=StringIO())  # party accounts too
 
 
 def test_running_seed_demo_twice_changes_nothing():

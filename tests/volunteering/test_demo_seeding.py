@@ -13,7 +13,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from residents import demo as residents_demo
-from residents.models import Community
+from residents.models import Community, Member
 from volunteering import demo
 from volunteering.models import (
     Activity,
@@ -119,12 +119,10 @@ def test_base_points_activities_are_monthly_and_attended_by_party_members():
     dues = base.filter(project__name="按时交纳党费")
     assert set(dues.values_list("hours", flat=True)) == {Decimal("0.5")}
     assert all(a.title.endswith("月党费按时交纳") for a in dues)
-    # Dues are paid once a quarter: nobody pays in two months of the same quarter.
-    paid = Attendance.objects.filter(activity__in=dues).values_list(
-        "activity__community", "member", "activity__date"
-    )
-    quarters = [(c, m, d.year, (d.month - 1) // 3) for c, m, d in paid]
-    assert len(quarters) == len(set(quarters))
+    # Dues are paid every month (the base standard asks for each month's), most on time.
+    party = Member.objects.filter(community=shanxin, is_party_member=True).current().count()
+    paid = [activity.attendances.count() for activity in dues.filter(community=shanxin)]
+    assert 0.85 * party * len(paid) <= sum(paid) <= party * len(paid)
     assert not Attendance.objects.filter(
         activity__in=dues, status=Attendance.Status.REJECTED
     ).exists()
