@@ -45,15 +45,27 @@ DEMO_HOUSEHOLDS = 60
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module")
-def seeded_demo(django_db_setup, django_db_blocker) -> str:
-    """`manage.py seed_demo --households 60`, run once for a whole module of tests that
-    read the demo (or seed it again to see that nothing changes); returns what it printed.
+# Whether the shared demo seeding (`seeded_demo`) is open: from then on, only tests that
+# read it may run (pytest_collection_modifyitems puts them last).
+_demo_seeding = {"open": False}
 
-    The module's tests run inside the seeding's transaction, each in a savepoint of its own
-    (pytest-django's usual per-test rollback), and the seeding is rolled back after the
-    module, so no other test sees a demo row. Only for modules whose every test is a plain
-    `django_db` test: a transactional test would commit or empty the tables underneath."""
+
+def pytest_collection_modifyitems(config, items):
+    """The tests that read the shared demo seeding run last, after every other test (in
+    their collected order otherwise): the seeding stays until the session ends."""
+    items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(django_db_setup, django_db_blocker) -> str:
+    """`manage.py seed_demo --households 60`, run once for all the tests that read the demo
+    (or seed it again to see that nothing changes); returns what it printed.
+
+    Those tests run inside the seeding's transaction, each in a savepoint of its own
+    (pytest-django's usual per-test rollback), and the seeding is rolled back at the end of
+    the session. They run last (pytest_collection_modifyitems), so no other test sees a demo
+    row; `outside_the_demo_seeding` fails any test that would. Only for plain `django_db`
+    tests: a transactional test would commit or empty the tables underneath."""
     out = StringIO()
     seeding = transaction.atomic()
     with django_db_blocker.unblock():
@@ -67,10 +79,22 @@ def seeded_demo(django_db_setup, django_db_blocker) -> str:
         except BaseException as error:
             seeding.__exit__(type(error), error, error.__traceback__)
             raise
+    _demo_seeding["open"] = True
     yield out.getvalue()
+    _demo_seeding["open"] = False
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         seeding.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def outside_the_demo_seeding(request):
+    """A test that does not read the demo never runs inside its seeding."""
+    if _demo_seeding["open"] and "seeded_demo" not in request.fixturenames:
+        pytest.fail(
+            "this test runs after the shared demo seeding and would see its rows: tests "
+            "that use `seeded_demo` must run last (see pytest_collection_modifyitems)"
+        )
 
 
 @pytest.fixture(scope="session")

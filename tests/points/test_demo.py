@@ -1,6 +1,6 @@
-"""The points part of `manage.py seed_demo` (points.demo), read from one seeding per module
-(the `seeded_demo` fixture). Seeding a database that has no points data yet:
-test_demo_seeding.py."""
+"""The points part of `manage.py seed_demo` (points.demo), read from the one seeding
+all demo tests share (the `seeded_demo` fixture). Seeding a database that has no points
+data yet: test_demo_seeding.py."""
 
 import datetime
 from io import StringIO

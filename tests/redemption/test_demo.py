@@ -1,6 +1,7 @@
-"""The redemption part of `manage.py seed_demo` (redemption.demo), read from one seeding per
-module (the `seeded_demo` fixture). Seeding twice with the same seed, into a database that
-has no redemption data yet, into a community without staff: test_demo_seeding.py."""
+"""The redemption part of `manage.py seed_demo` (redemption.demo), read from the one seeding
+all demo tests share (the `seeded_demo` fixture). Seeding twice with the same seed, into a
+database that has no redemption data yet, into a community without staff:
+test_demo_seeding.py."""
 
 from __future__ import annotations
 

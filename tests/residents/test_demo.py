@@ -1,6 +1,6 @@
-"""What `manage.py seed_demo` leaves in the register, read from one seeding per module
-(the `seeded_demo` fixture, 60 households). Seeding itself — again, into a database that
-already has data, at other sizes — is in test_seed_demo.py."""
+"""What `manage.py seed_demo` leaves in the register, read from the one seeding all
+demo tests share (the `seeded_demo` fixture, 60 households). Seeding itself — again, into
+a database that already has data, at other sizes — is in test_seed_demo.py."""
 
 import re
 from io import StringIO

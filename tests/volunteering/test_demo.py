@@ -1,6 +1,7 @@
-"""The volunteering part of `manage.py seed_demo` (volunteering.demo), read from one
-seeding per module (the `seeded_demo` fixture). Seeding without the later apps, twice with
-the same seed, or into a database that has only the register: test_demo_seeding.py."""
+"""The volunteering part of `manage.py seed_demo` (volunteering.demo), read from the one
+seeding all demo tests share (the `seeded_demo` fixture). Seeding without the later apps,
+twice with the same seed, or into a database that has only the register:
+test_demo_seeding.py."""
 
 from io import StringIO
 
