@@ -18,9 +18,9 @@ from residents.models import (
     Household,
     HouseholdType,
     Member,
-    SubDistrict,
     PhoneReveal,
     StaffMembership,
+    SubDistrict,
 )
 from residents.transactions import retry_on_conflict
 

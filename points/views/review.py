@@ -129,12 +129,20 @@ def _approved_message(result: services.ApprovalResult) -> str:
         - len(result.entries)
     )
     if result.base_withheld:
-        withheld = _("其中 %(count)s 条是党员基础分（党费、组织生活），不计家庭存折积分。")
-        message += " " + withheld % {"count": len(result.base_withheld)}
+        count = len(result.base_withheld)
+        withheld = ngettext(
+            "其中 %(count)s 条是党员基础分（党费、组织生活），不计家庭存折积分。",
+            "其中 %(count)s 条是党员基础分（党费、组织生活），不计家庭存折积分。",
+            count,
+        )
+        message += " " + withheld % {"count": count}
     if result.without_household:
-        message += " " + _("其中 %(count)s 条是报到人员（无本区户籍），不计家庭存折积分。") % {
-            "count": len(result.without_household)
-        }
+        count = len(result.without_household)
+        message += " " + ngettext(
+            "其中 %(count)s 条是报到人员（无本区户籍），不计家庭存折积分。",
+            "其中 %(count)s 条是报到人员（无本区户籍），不计家庭存折积分。",
+            count,
+        ) % {"count": count}
     if unpriced:
         message += " " + ngettext(
             "其中 %(count)s 条没有适用的积分规则，未记分。",
