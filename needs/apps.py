@@ -8,7 +8,7 @@ class NeedsConfig(AppConfig):
     verbose_name = _("走访与微心愿")
 
     def ready(self) -> None:
-        from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+        from needs.models import Need, NeedEvent, Pairing, PartnerPerson, PartnerUnit, Visit
         from needs.passbook import WISHES_PANEL
         from points.panels import passbook_panels
         from residents.app_role import protected_tables
@@ -23,6 +23,7 @@ class NeedsConfig(AppConfig):
         audited_tables.register(Need)
         audited_tables.register(PartnerUnit)
         audited_tables.register(Pairing)
+        audited_tables.register(PartnerPerson, part_of="unit")
         # The household's file (民情档案) on its page: visits, needs and help, as a timeline.
         household_sections.register(
             HouseholdSection(

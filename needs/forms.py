@@ -22,19 +22,26 @@ def households_of(community: Community):
 
 
 def volunteers_of(community: Community):
-    """Residents a need may be given to: team members and building-group leaders."""
+    """People a need may be given to: party members, team members, building-group leaders
+    and partner units' people."""
     return (
         residents_of(community)
-        .filter(Q(team_memberships__isnull=False) | Q(led_building_groups__isnull=False))
+        .filter(
+            Q(team_memberships__isnull=False)
+            | Q(led_building_groups__isnull=False)
+            | Q(is_party_member=True)
+            | Q(partner_people__isnull=False)
+        )
         .distinct()
         .order_by("name", "pk")
     )
 
 
 def residents_of(community: Community):
-    return Member.objects.filter(
-        community=community, is_active=True, household__status=Household.Status.ACTIVE
-    ).select_related("household")
+    """People who may take part today: residents in residence and non-residents (报到)."""
+    return (
+        Member.objects.filter(community=community).current().select_related("household__compound")
+    )
 
 
 class VisitForm(forms.Form):
@@ -129,7 +136,7 @@ class AssigneeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = volunteers_of(community)
         self.fields["member"].label_from_instance = lambda m: (
-            f"{m.name}（{m.household.short_address}）"
+            f"{m.name}（{m.place}）"
         )
         self.fields["team"].queryset = Team.objects.filter(community=community, is_active=True)
         self.fields["partner"].queryset = PartnerUnit.objects.filter(
@@ -171,6 +178,13 @@ class CompleteForm(forms.Form):
     )
     project = parsing.ModelChoiceField(
         queryset=Project.objects.none(), required=False, label=_("计入公益项目")
+    )
+    people = parsing.IntegerField(
+        min_value=1,
+        max_value=500,
+        required=False,
+        label=_("去了几个人"),
+        help_text=_("没有逐一登记办理人时填写（如共建单位派出的人数）"),
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -215,3 +229,50 @@ class OverdueForm(forms.Form):
         min_value=1, max_value=60, required=False, label=_("几个月没走访")
     )
     priority = forms.BooleanField(required=False, label=_("只看独居、纯老、困难家庭"))
+
+
+class PartnerUnitForm(parsing.ModelForm):
+    class Meta:
+        model = PartnerUnit
+        fields = ["name", "contact", "phone", "party_branch", "commitments"]
+        widgets = {"commitments": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["required"] = _("请填写单位名称。")
+        self.fields["commitments"].help_text = _("如 每季度义诊一次、结对帮扶 10 户困难家庭")
+
+
+class PartnerPersonForm(forms.Form):
+    """Someone already on the register, or a new non-resident (报到): one of the two."""
+
+    member = parsing.ModelChoiceField(
+        queryset=Member.objects.none(), required=False, label=_("已登记的人员")
+    )
+    name = parsing.TextField(max_length=50, required=False, label=_("新人员姓名"))
+    phone = parsing.TextField(max_length=20, required=False, label=_("手机"))
+    is_party_member = forms.BooleanField(required=False, label=_("党员"))
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        member = self.fields["member"]
+        member.queryset = residents_of(community).order_by("name", "pk")
+        member.label_from_instance = lambda m: f"{m.name}（{m.place}）"
+        member.empty_label = _("（不选）")
+        member.error_messages["invalid_choice"] = _("此人不在本居民区的名册上。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and bool(data.get("member")) == bool(data.get("name", "").strip()):
+            raise ValidationError(_("请选择一位已登记的人员，或填写新人员的姓名（二选一）。"))
+        return data
+
+    def new_person(self) -> dict | None:
+        data = self.cleaned_data
+        if data.get("member"):
+            return None
+        return {
+            "name": data["name"].strip(),
+            "phone": data["phone"].strip(),
+            "is_party_member": data["is_party_member"],
+        }

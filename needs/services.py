@@ -280,6 +280,7 @@ def complete(
     doers: Sequence[Member],
     project: Project | None,
     submission_key: uuid.UUID,
+    people: int | None = None,
 ) -> Need:
     """已接单 → 已完成: what was done, by whom, how long. The doers' attendance is recorded
     under an activity of `project`, pending review like any other, so points follow the
@@ -291,6 +292,8 @@ def complete(
         raise ValidationError({"done_note": _("请写明办了什么。")})
     locked = Need.objects.select_for_update().get(pk=need.pk)
     _check_move(locked, Need.State.DONE)
+    if people is not None and not 1 <= people <= 500:
+        raise ValidationError({"people": _("人数应在 1 至 500 之间。")})
     activity = None
     if doers:
         if project is None:
@@ -317,6 +320,7 @@ def complete(
         done_note=done_note.strip(),
         hours=hours,
         activity=activity,
+        people=len(doers) or people or 1,
     )
 
 

@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from needs import services as needs_services
-from needs.models import PartnerUnit
+from needs.models import PartnerPerson, PartnerUnit
 from points import services as points_services
 from points.passbook import issue_tokens, token_hash
 from redemption import services as redemption_services
@@ -236,6 +236,9 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     )[0]
     o["need"] = o["visit"].needs.get()
     o["partner"] = PartnerUnit.objects.create(community=community, name=f"{tag}共建单位")
+    o["partner_person"] = PartnerPerson.objects.create(
+        community=community, unit=o["partner"], member=o["member"], joined_on=timezone.localdate()
+    )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -301,6 +304,7 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "redemptions/": lambda w: w.redemption.pk,
     "visits/": lambda w: w.visit.pk,
     "wishes/": lambda w: w.need.pk,
+    "partners/": lambda w: w.partner.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
@@ -321,6 +325,7 @@ BY_ARGUMENT: dict[str, Callable[[World], object]] = {
     "reward_pk": lambda w: w.reward.pk,
     "activity_pk": lambda w: w.activity.pk,
     "user_pk": lambda w: w.admin.pk,
+    "person_pk": lambda w: w.partner_person.pk,
 }
 
 # Whole sets of arguments for patterns that need several fillings.
