@@ -135,9 +135,7 @@ class AssigneeForm(forms.Form):
     def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = volunteers_of(community)
-        self.fields["member"].label_from_instance = lambda m: (
-            f"{m.name}（{m.place}）"
-        )
+        self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.place}）"
         self.fields["team"].queryset = Team.objects.filter(community=community, is_active=True)
         self.fields["partner"].queryset = PartnerUnit.objects.filter(
             community=community, is_active=True

@@ -118,7 +118,7 @@ def test_a_bad_period_gets_a_message_not_an_error(staff_client, community, perio
 def test_the_unit_list_takes_a_fixed_number_of_queries(
     staff_client, community, django_assert_max_num_queries
 ):
-    for n in range(10):
+    for _n in range(10):
         unit = PartnerUnitFactory(community=community)
         PartnerPerson.objects.create(
             community=community,
