@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from needs.models import MAX_TEXT, PartnerUnit
+from needs.models import MAX_TEXT, Pairing, PartnerUnit
 from residents import parsing
 from residents.models import Community, Household, Member
 from volunteering.models import Project, Team
@@ -274,3 +274,42 @@ class PartnerPersonForm(forms.Form):
             "phone": data["phone"].strip(),
             "is_party_member": data["is_party_member"],
         }
+
+
+class PairingForm(forms.Form):
+    household = parsing.ModelChoiceField(
+        queryset=Household.objects.none(), widget=forms.HiddenInput
+    )
+    kind = forms.ChoiceField(choices=Pairing.Kind.choices, label=_("结对类型"))
+    member = parsing.ModelChoiceField(
+        queryset=Member.objects.none(), required=False, label=_("志愿者")
+    )
+    partner = parsing.ModelChoiceField(
+        queryset=PartnerUnit.objects.none(), required=False, label=_("共建单位")
+    )
+    started_on = parsing.DateField(window=parsing.PAST_DAYS, label=_("结对日期"))
+    note = parsing.TextField(max_length=200, required=False, label=_("备注"))
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("started_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households_of(community)
+        self.fields["household"].error_messages["invalid_choice"] = _("请从该户的页面进入。")
+        self.fields["household"].error_messages["required"] = _("请从该户的页面进入。")
+        member = self.fields["member"]
+        member.queryset = volunteers_of(community)
+        member.label_from_instance = lambda m: f"{m.name}（{m.place}）"
+        member.help_text = _("党员、团队队员、楼组长和共建单位人员")
+        self.fields["partner"].queryset = PartnerUnit.objects.filter(
+            community=community, is_active=True
+        )
+        for name in ("member", "partner"):
+            self.fields[name].empty_label = _("（不选）")
+            self.fields[name].error_messages["invalid_choice"] = _("所选的不属于本居民区。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and bool(data.get("member")) == bool(data.get("partner")):
+            raise ValidationError(_("请选择一位志愿者或一个共建单位（只选一个）。"))
+        return data

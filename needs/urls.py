@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needs.views import partners, resident, visits, wishes
+from needs.views import pairings, partners, resident, visits, wishes
 
 app_name = "needs"
 
@@ -34,6 +34,12 @@ urlpatterns = [
         name="partner_remove_person",
     ),
     path("partners/<int:pk>/statement/", partners.partner_statement, name="partner_statement"),
+    # Pairings (views/pairings.py)
+    path("pairings/", pairings.pairing_list, name="pairing_list"),
+    path("pairings/new/", pairings.pairing_new, name="pairing_new"),
+    path("pairings/report/", pairings.pairing_report, name="pairing_report"),
+    path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
+    path("pairings/<int:pk>/end/", pairings.pairing_end, name="pairing_end"),
     # The resident's wish, from the passbook page (views/resident.py)
     path("passbook/wishes/new/", resident.wish_new, name="wish_new"),
 ]

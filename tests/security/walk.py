@@ -236,6 +236,15 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     )[0]
     o["need"] = o["visit"].needs.get()
     o["partner"] = PartnerUnit.objects.create(community=community, name=f"{tag}共建单位")
+    o["pairing"] = needs_services.pair(
+        community=community,
+        by=admin,
+        household=o["household"],
+        kind="companion",
+        started_on=timezone.localdate(),
+        member=o["member"],
+        note=f"{tag}结对",
+    )
     o["partner_person"] = PartnerPerson.objects.create(
         community=community, unit=o["partner"], member=o["member"], joined_on=timezone.localdate()
     )
@@ -270,6 +279,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}走访情况",
         f"{tag}走访需求",
         f"{tag}共建单位",
+        f"{tag}结对",
         o["household"].passbook_number,
         o["household"].phone,
         w.receipt,
@@ -305,6 +315,7 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "visits/": lambda w: w.visit.pk,
     "wishes/": lambda w: w.need.pk,
     "partners/": lambda w: w.partner.pk,
+    "pairings/": lambda w: w.pairing.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
