@@ -14,6 +14,7 @@ class NeedsConfig(AppConfig):
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
         from residents.household_page import HouseholdSection, household_sections
+        from residents.spreadsheets import EXPORT_KINDS
 
         # A need's history is a record of its own: its events are written once, never
         # rewritten (migration 0002 keeps the app role from it).
@@ -30,5 +31,7 @@ class NeedsConfig(AppConfig):
                 name="needs.file", order=20, template="needs/includes/_household_section.html"
             )
         )
+        # Its download in the export log.
+        EXPORT_KINDS["service_hours"] = _("志愿服务时长")
         # The resident's own wishes on their passbook.
         passbook_panels.register(WISHES_PANEL)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needs.views import pairings, partners, resident, visits, wishes
+from needs.views import hours, pairings, partners, resident, visits, wishes
 
 app_name = "needs"
 
@@ -40,6 +40,9 @@ urlpatterns = [
     path("pairings/report/", pairings.pairing_report, name="pairing_report"),
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
     path("pairings/<int:pk>/end/", pairings.pairing_end, name="pairing_end"),
+    # Service hours (views/hours.py)
+    path("service-hours/", hours.hours_list, name="hours_list"),
+    path("service-hours/export/", hours.hours_export, name="hours_export"),
     # The resident's wish, from the passbook page (views/resident.py)
     path("passbook/wishes/new/", resident.wish_new, name="wish_new"),
 ]

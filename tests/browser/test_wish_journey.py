@@ -240,6 +240,10 @@ def test_a_wish_from_a_phone_is_dispatched_done_confirmed_and_its_hours_reach_th
         desk.goto(f"{base}/pairings/report/")
         assert "HX-00031" in desk.content()  # alone, never paired
         shot(desk, "22-pairing-report")
+        desk.goto(f"{base}/service-hours/")
+        assert "陈志强" in desk.locator("table").inner_text()
+        assert "1.5" in desk.locator("table").inner_text()
+        shot(desk, "23-service-hours")
         mobile = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
         mobile.goto(f"{base}/login/?next=/visits/new/%3Fhousehold%3D{street['elder'].pk}")
         mobile.fill("#id_username", "hx_staff")
