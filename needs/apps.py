@@ -13,6 +13,7 @@ class NeedsConfig(AppConfig):
         from points.panels import passbook_panels
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
         from residents.spreadsheets import EXPORT_KINDS
 
@@ -33,5 +34,10 @@ class NeedsConfig(AppConfig):
         )
         # Its download in the export log.
         EXPORT_KINDS["service_hours"] = _("志愿服务时长")
+        # Its demo data, after points and redemption (seed_demo): the hours of the needs
+        # done wait in the review queue.
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=50, seed="needs.demo.seed_demo")
+        )
         # The resident's own wishes on their passbook.
         passbook_panels.register(WISHES_PANEL)
