@@ -8,12 +8,14 @@ class NeedsConfig(AppConfig):
     verbose_name = _("走访与微心愿")
 
     def ready(self) -> None:
-        from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+        from needs.models import Need, NeedEvent, Pairing, PartnerPerson, PartnerUnit, Visit
         from needs.passbook import WISHES_PANEL
         from points.panels import passbook_panels
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
+        from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
+        from residents.spreadsheets import EXPORT_KINDS
 
         # A need's history is a record of its own: its events are written once, never
         # rewritten (migration 0002 keeps the app role from it).
@@ -23,11 +25,19 @@ class NeedsConfig(AppConfig):
         audited_tables.register(Need)
         audited_tables.register(PartnerUnit)
         audited_tables.register(Pairing)
+        audited_tables.register(PartnerPerson, part_of="unit")
         # The household's file (民情档案) on its page: visits, needs and help, as a timeline.
         household_sections.register(
             HouseholdSection(
                 name="needs.file", order=20, template="needs/includes/_household_section.html"
             )
+        )
+        # Its download in the export log.
+        EXPORT_KINDS["service_hours"] = _("志愿服务时长")
+        # Its demo data, after points and redemption (seed_demo): the hours of the needs
+        # done wait in the review queue.
+        demo_steps.register(
+            DemoStep(label=self.verbose_name, order=50, seed="needs.demo.seed_demo")
         )
         # The resident's own wishes on their passbook.
         passbook_panels.register(WISHES_PANEL)

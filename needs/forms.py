@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from needs.models import MAX_TEXT, PartnerUnit
+from needs.models import MAX_TEXT, Pairing, PartnerUnit
 from residents import parsing
 from residents.models import Community, Household, Member
 from volunteering.models import Project, Team
@@ -22,19 +22,26 @@ def households_of(community: Community):
 
 
 def volunteers_of(community: Community):
-    """Residents a need may be given to: team members and building-group leaders."""
+    """People a need may be given to: party members, team members, building-group leaders
+    and partner units' people."""
     return (
         residents_of(community)
-        .filter(Q(team_memberships__isnull=False) | Q(led_building_groups__isnull=False))
+        .filter(
+            Q(team_memberships__isnull=False)
+            | Q(led_building_groups__isnull=False)
+            | Q(is_party_member=True)
+            | Q(partner_people__isnull=False)
+        )
         .distinct()
         .order_by("name", "pk")
     )
 
 
 def residents_of(community: Community):
-    return Member.objects.filter(
-        community=community, is_active=True, household__status=Household.Status.ACTIVE
-    ).select_related("household")
+    """People who may take part today: residents in residence and non-residents (报到)."""
+    return (
+        Member.objects.filter(community=community).current().select_related("household__compound")
+    )
 
 
 class VisitForm(forms.Form):
@@ -128,9 +135,7 @@ class AssigneeForm(forms.Form):
     def __init__(self, *args, community: Community, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = volunteers_of(community)
-        self.fields["member"].label_from_instance = lambda m: (
-            f"{m.name}（{m.household.short_address}）"
-        )
+        self.fields["member"].label_from_instance = lambda m: f"{m.name}（{m.place}）"
         self.fields["team"].queryset = Team.objects.filter(community=community, is_active=True)
         self.fields["partner"].queryset = PartnerUnit.objects.filter(
             community=community, is_active=True
@@ -171,6 +176,13 @@ class CompleteForm(forms.Form):
     )
     project = parsing.ModelChoiceField(
         queryset=Project.objects.none(), required=False, label=_("计入公益项目")
+    )
+    people = parsing.IntegerField(
+        min_value=1,
+        max_value=500,
+        required=False,
+        label=_("去了几个人"),
+        help_text=_("没有逐一登记办理人时填写（如共建单位派出的人数）"),
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -215,3 +227,89 @@ class OverdueForm(forms.Form):
         min_value=1, max_value=60, required=False, label=_("几个月没走访")
     )
     priority = forms.BooleanField(required=False, label=_("只看独居、纯老、困难家庭"))
+
+
+class PartnerUnitForm(parsing.ModelForm):
+    class Meta:
+        model = PartnerUnit
+        fields = ["name", "contact", "phone", "party_branch", "commitments"]
+        widgets = {"commitments": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["required"] = _("请填写单位名称。")
+        self.fields["commitments"].help_text = _("如 每季度义诊一次、结对帮扶 10 户困难家庭")
+
+
+class PartnerPersonForm(forms.Form):
+    """Someone already on the register, or a new non-resident (报到): one of the two."""
+
+    member = parsing.ModelChoiceField(
+        queryset=Member.objects.none(), required=False, label=_("已登记的人员")
+    )
+    name = parsing.TextField(max_length=50, required=False, label=_("新人员姓名"))
+    phone = parsing.TextField(max_length=20, required=False, label=_("手机"))
+    is_party_member = forms.BooleanField(required=False, label=_("党员"))
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        member = self.fields["member"]
+        member.queryset = residents_of(community).order_by("name", "pk")
+        member.label_from_instance = lambda m: f"{m.name}（{m.place}）"
+        member.empty_label = _("（不选）")
+        member.error_messages["invalid_choice"] = _("此人不在本居民区的名册上。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and bool(data.get("member")) == bool(data.get("name", "").strip()):
+            raise ValidationError(_("请选择一位已登记的人员，或填写新人员的姓名（二选一）。"))
+        return data
+
+    def new_person(self) -> dict | None:
+        data = self.cleaned_data
+        if data.get("member"):
+            return None
+        return {
+            "name": data["name"].strip(),
+            "phone": data["phone"].strip(),
+            "is_party_member": data["is_party_member"],
+        }
+
+
+class PairingForm(forms.Form):
+    household = parsing.ModelChoiceField(
+        queryset=Household.objects.none(), widget=forms.HiddenInput
+    )
+    kind = forms.ChoiceField(choices=Pairing.Kind.choices, label=_("结对类型"))
+    member = parsing.ModelChoiceField(
+        queryset=Member.objects.none(), required=False, label=_("志愿者")
+    )
+    partner = parsing.ModelChoiceField(
+        queryset=PartnerUnit.objects.none(), required=False, label=_("共建单位")
+    )
+    started_on = parsing.DateField(window=parsing.PAST_DAYS, label=_("结对日期"))
+    note = parsing.TextField(max_length=200, required=False, label=_("备注"))
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("started_on", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households_of(community)
+        self.fields["household"].error_messages["invalid_choice"] = _("请从该户的页面进入。")
+        self.fields["household"].error_messages["required"] = _("请从该户的页面进入。")
+        member = self.fields["member"]
+        member.queryset = volunteers_of(community)
+        member.label_from_instance = lambda m: f"{m.name}（{m.place}）"
+        member.help_text = _("党员、团队队员、楼组长和共建单位人员")
+        self.fields["partner"].queryset = PartnerUnit.objects.filter(
+            community=community, is_active=True
+        )
+        for name in ("member", "partner"):
+            self.fields[name].empty_label = _("（不选）")
+            self.fields[name].error_messages["invalid_choice"] = _("所选的不属于本居民区。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and bool(data.get("member")) == bool(data.get("partner")):
+            raise ValidationError(_("请选择一位志愿者或一个共建单位（只选一个）。"))
+        return data

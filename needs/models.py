@@ -95,6 +95,32 @@ class PartnerUnit(models.Model):
         return self.name
 
 
+class PartnerPerson(models.Model):
+    """One of a partner unit's people: a member of the register, usually a non-resident
+    (报到) who serves here through the unit."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(PartnerUnit, on_delete=models.CASCADE, related_name="people")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="partner_people", verbose_name=_("人员")
+    )
+    joined_on = models.DateField(_("加入日期"))
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("共建单位人员")
+        verbose_name_plural = pgettext_lazy("plural", "共建单位人员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "unit", "member"], name="needs_partnerperson_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.member_id}"
+
+
 class NeedQuerySet(TenantQuerySet):
     def open(self) -> NeedQuerySet:
         return self.filter(state__in=Need.OPEN_STATES)
@@ -187,6 +213,8 @@ class Need(models.Model):
     hours = models.DecimalField(
         _("每人时长（小时）"), max_digits=4, decimal_places=1, null=True, blank=True
     )
+    # How many people went (the doers named, or the people a unit sent).
+    people = models.PositiveSmallIntegerField(_("人数"), null=True, blank=True)
     # The activity the doers' attendance was recorded under (pending review like any other).
     activity = models.ForeignKey(
         Activity, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractQuarter
 
-from needs.models import Need, Visit
+from needs.models import Need, Pairing, Visit
 from residents.models import Community, Household, HouseholdType
 
 # The situations a visit report puts first (household types of residents, by name).
@@ -112,3 +112,41 @@ def household_file(household: Household) -> list[tuple[datetime.date, str, objec
     ]
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     return entries
+
+
+def unattended(
+    community: Community, *, since: datetime.date, unpaired_only: bool = False
+) -> QuerySet[Household]:
+    """Households living alone, elderly-only or in hardship that have no standing pairing,
+    or no visit and no finished need since `since`: the ones nobody is looking after."""
+    priority = Household.types.through.objects.filter(
+        household_id=OuterRef("pk"), householdtype__in=priority_types(community)
+    )
+    paired = Pairing.objects.filter(household_id=OuterRef("pk"), ended_on__isnull=True)
+    visited = Visit.objects.filter(household_id=OuterRef("pk"), visited_on__gte=since)
+    helped = Need.objects.filter(
+        household_id=OuterRef("pk"), state__in=Need.FINISHED_STATES, done_on__gte=since
+    )
+    households = (
+        Household.objects.filter(community=community)
+        .active()
+        .filter(Exists(priority))
+        .annotate(
+            is_paired=Exists(paired),
+            visited_lately=Exists(visited),
+            helped_lately=Exists(helped),
+            last_visit=Max("visits__visited_on"),
+        )
+    )
+    households = (
+        households.filter(is_paired=False)
+        if unpaired_only
+        else households.filter(Q(is_paired=False) | Q(visited_lately=False, helped_lately=False))
+    )
+    return (
+        households.select_related("compound")
+        .prefetch_related("types")
+        .order_by(
+            "is_paired", F("last_visit").asc(nulls_first=True), "compound__name", "building", "room"
+        )
+    )

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from needs.models import MAX_TEXT, Need, NeedEvent, PartnerUnit, Visit
+from needs.models import MAX_TEXT, Need, NeedEvent, Pairing, PartnerUnit, Visit
 from residents.models import Community, Household, Member
 from residents.transactions import retry_on_conflict
 from volunteering.models import Project, Team
@@ -280,6 +280,7 @@ def complete(
     doers: Sequence[Member],
     project: Project | None,
     submission_key: uuid.UUID,
+    people: int | None = None,
 ) -> Need:
     """已接单 → 已完成: what was done, by whom, how long. The doers' attendance is recorded
     under an activity of `project`, pending review like any other, so points follow the
@@ -291,6 +292,8 @@ def complete(
         raise ValidationError({"done_note": _("请写明办了什么。")})
     locked = Need.objects.select_for_update().get(pk=need.pk)
     _check_move(locked, Need.State.DONE)
+    if people is not None and not 1 <= people <= 500:
+        raise ValidationError({"people": _("人数应在 1 至 500 之间。")})
     activity = None
     if doers:
         if project is None:
@@ -317,6 +320,7 @@ def complete(
         done_note=done_note.strip(),
         hours=hours,
         activity=activity,
+        people=len(doers) or people or 1,
     )
 
 
@@ -326,3 +330,62 @@ def follow_up(*, need: Need, by, confirmed: bool, note: str = "") -> Need:
     return _move(
         need, Need.State.FOLLOWED, by=by, note=note, confirmed=confirmed, followup_note=note[:200]
     )
+
+
+# Pairings ---------------------------------------------------------------------------------
+
+
+@retry_on_conflict
+def pair(
+    *,
+    community: Community,
+    by,
+    household: Household,
+    kind: str,
+    started_on: datetime.date,
+    member: Member | None = None,
+    partner: PartnerUnit | None = None,
+    note: str = "",
+) -> Pairing:
+    """A standing pairing (结对): a volunteer or a unit keeps a household company."""
+    _check_household(community, household)
+    if (member is None) == (partner is None):
+        raise ValidationError(_("请选择一位志愿者或一个共建单位（只选一个）。"))
+    side = member or partner
+    if side.community_id != community.pk or not side.is_active:
+        raise ValidationError(_("结对方不是本居民区在册的。"))
+    if started_on > timezone.localdate():
+        raise ValidationError({"started_on": _("结对日期不能晚于今天。")})
+    if kind not in Pairing.Kind.values:
+        raise ValidationError({"kind": _("请选择结对类型。")})
+    # One household's pairings are checked one at a time.
+    Household.objects.select_for_update().get(pk=household.pk)
+    if Pairing.objects.filter(
+        community=community,
+        household=household,
+        member=member,
+        partner=partner,
+        ended_on__isnull=True,
+    ).exists():
+        raise ValidationError(_("已经结对了。"))
+    return Pairing.objects.create(
+        community=community,
+        household=household,
+        kind=kind,
+        member=member,
+        partner=partner,
+        started_on=started_on,
+        note=note.strip(),
+    )
+
+
+@retry_on_conflict
+def end_pairing(*, pairing: Pairing, by, ended_on: datetime.date) -> Pairing:
+    locked = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    if locked.ended_on is not None:
+        raise ValidationError(_("这个结对已经结束了。"))
+    if ended_on < locked.started_on or ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("结束日期应在结对日期与今天之间。")})
+    locked.ended_on = ended_on
+    locked.save(update_fields=["ended_on"])
+    return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needs.views import resident, visits, wishes
+from needs.views import hours, pairings, partners, resident, visits, wishes
 
 app_name = "needs"
 
@@ -22,6 +22,27 @@ urlpatterns = [
     path("wishes/<int:pk>/withdraw/", wishes.need_withdraw, name="need_withdraw"),
     path("wishes/<int:pk>/complete/", wishes.need_complete, name="need_complete"),
     path("wishes/<int:pk>/follow-up/", wishes.need_follow_up, name="need_follow_up"),
+    # Partner units (views/partners.py)
+    path("partners/", partners.partner_list, name="partner_list"),
+    path("partners/new/", partners.partner_edit, name="partner_create"),
+    path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/edit/", partners.partner_edit, name="partner_edit"),
+    path("partners/<int:pk>/people/", partners.partner_add_person, name="partner_add_person"),
+    path(
+        "partners/<int:pk>/people/<int:person_pk>/remove/",
+        partners.partner_remove_person,
+        name="partner_remove_person",
+    ),
+    path("partners/<int:pk>/statement/", partners.partner_statement, name="partner_statement"),
+    # Pairings (views/pairings.py)
+    path("pairings/", pairings.pairing_list, name="pairing_list"),
+    path("pairings/new/", pairings.pairing_new, name="pairing_new"),
+    path("pairings/report/", pairings.pairing_report, name="pairing_report"),
+    path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
+    path("pairings/<int:pk>/end/", pairings.pairing_end, name="pairing_end"),
+    # Service hours (views/hours.py)
+    path("service-hours/", hours.hours_list, name="hours_list"),
+    path("service-hours/export/", hours.hours_export, name="hours_export"),
     # The resident's wish, from the passbook page (views/resident.py)
     path("passbook/wishes/new/", resident.wish_new, name="wish_new"),
 ]

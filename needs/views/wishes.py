@@ -107,12 +107,15 @@ def _need(request: HttpRequest, pk: int) -> Need:
 
 
 def _doers(need: Need):
-    """Who may be named as having done it: the resident it was given to, or the team's."""
+    """Who may be named as having done it: the person it was given to, or the team's or
+    the unit's people."""
     people = residents_of(need.community)
     if need.member_id:
         return people.filter(pk=need.member_id)
     if need.team_id:
         return people.filter(team_memberships__team_id=need.team_id).distinct()
+    if need.partner_id:
+        return people.filter(partner_people__unit_id=need.partner_id).distinct()
     return people.none()
 
 
@@ -243,6 +246,7 @@ def need_complete(request: HttpRequest, pk: int) -> HttpResponse:
                 doers=list(data["doers"]),
                 project=data["project"],
                 submission_key=data["submission_key"],
+                people=data["people"],
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from needs import partners, services
 from needs.models import Need
 from points import passbook
 from residents.models import StaffMembership
@@ -80,6 +81,30 @@ def street():
     PointRuleFactory(
         community=community, points_per_session=POINTS, starts_on=datetime.date(2020, 1, 1)
     )
+    unit = partners.save_unit(
+        community=community,
+        by=staff.user,
+        fields={"name": "东方医院党总支", "contact": "赵医生", "commitments": "每月义诊一次"},
+    )
+    partners.add_person(unit=unit, by=staff.user, new_person={"name": "周医生"})
+    lonely = HouseholdFactory(
+        community=community,
+        compound=compound,
+        building="3",
+        room="202",
+        passbook_number="HX-00032",
+    )
+    lonely.types.add(alone)
+    MemberFactory(household=lonely, name="钱老伯")
+    pairing = services.pair(
+        community=community,
+        by=staff.user,
+        household=lonely,
+        kind="companion",
+        started_on=datetime.date(2026, 1, 5),
+        member=volunteer,
+        note="每周探望一次",
+    )
     # Some visits, so the visit pages have something to show.
     VisitFactory(household=volunteer_home, visitors="李梅", findings="家里一切都好")
     token = passbook.issue_tokens(households=[elder, volunteer_home], by=staff.user)
@@ -87,6 +112,8 @@ def street():
         "elder": elder,
         "volunteer_home": volunteer_home,
         "team": team,
+        "unit": unit,
+        "pairing": pairing,
         "elder_link": reverse("points:passbook_open", args=[token[elder.pk]]),
         "volunteer_link": reverse("points:passbook_open", args=[token[volunteer_home.pk]]),
     }
@@ -198,6 +225,25 @@ def test_a_wish_from_a_phone_is_dispatched_done_confirmed_and_its_hours_reach_th
         shot(desk, "14-household-file")
         desk.goto(f"{base}/wishes/new/")
         shot(desk, "15-desk-need-form")
+        unit = street["unit"]
+        desk.goto(f"{base}/partners/")
+        shot(desk, "17-partners")
+        desk.goto(f"{base}/partners/{unit.pk}/")
+        assert "周医生" in desk.content()
+        shot(desk, "18-partner-detail")
+        desk.goto(f"{base}/partners/{unit.pk}/statement/")
+        shot(desk, "19-partner-statement")
+        desk.goto(f"{base}/pairings/")
+        shot(desk, "20-pairings")
+        desk.goto(f"{base}/pairings/{street['pairing'].pk}/")
+        shot(desk, "21-pairing-detail")
+        desk.goto(f"{base}/pairings/report/")
+        assert "HX-00031" in desk.content()  # alone, never paired
+        shot(desk, "22-pairing-report")
+        desk.goto(f"{base}/service-hours/")
+        assert "陈志强" in desk.locator("table").inner_text()
+        assert "1.5" in desk.locator("table").inner_text()
+        shot(desk, "23-service-hours")
         mobile = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
         mobile.goto(f"{base}/login/?next=/visits/new/%3Fhousehold%3D{street['elder'].pk}")
         mobile.fill("#id_username", "hx_staff")

@@ -148,6 +148,17 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
         ],
         "needs:need_follow_up": [{"confirmed": "yes", "note": "走查"}],
         "needs:wish_new": [{"text": "走查心愿"}],
+        "needs:pairing_new": [
+            {
+                "household": w.household.pk,
+                "kind": "hardship",
+                "partner": w.partner.pk,
+                "started_on": today,
+            }
+        ],
+        "needs:partner_create": [{"name": "走查单位", "contact": "走查"}],
+        "needs:partner_edit": [{"name": "走查单位改名"}],
+        "needs:partner_add_person": [{"member": w.head.pk}, {"name": "走查报到人"}],
         "login_unlock": [{"username": w.admin.username}],
         "subdistrict:contest_list": [
             {

@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from needs import services as needs_services
-from needs.models import PartnerUnit
+from needs.models import PartnerPerson, PartnerUnit
 from party import services as party_services
 from party.models import Duty, PartyMember, ProjectRole
 from points import services as points_services
@@ -277,6 +277,18 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     entry.photo_2.save("walk.jpg", ContentFile(JPEG), save=False)
     entry.save()
     o["star_entry"] = entry
+    o["pairing"] = needs_services.pair(
+        community=community,
+        by=admin,
+        household=o["household"],
+        kind="companion",
+        started_on=timezone.localdate(),
+        member=o["member"],
+        note=f"{tag}结对",
+    )
+    o["partner_person"] = PartnerPerson.objects.create(
+        community=community, unit=o["partner"], member=o["member"], joined_on=timezone.localdate()
+    )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -313,6 +325,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}共建单位",
         f"{tag}党员",
         f"{tag}党费",
+        f"{tag}结对",
         o["household"].passbook_number,
         o["household"].phone,
         w.receipt,
@@ -355,6 +368,8 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "star-groups/": lambda w: w.star_contest.pk,
     "star-groups/entries/": lambda w: w.star_entry.pk,
     "party/members/": lambda w: w.party_member.pk,
+    "partners/": lambda w: w.partner.pk,
+    "pairings/": lambda w: w.pairing.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
@@ -375,6 +390,7 @@ BY_ARGUMENT: dict[str, Callable[[World], object]] = {
     "reward_pk": lambda w: w.reward.pk,
     "activity_pk": lambda w: w.activity.pk,
     "user_pk": lambda w: w.admin.pk,
+    "person_pk": lambda w: w.partner_person.pk,
 }
 
 # Whole sets of arguments for patterns that need several fillings.

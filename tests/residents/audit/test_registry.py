@@ -45,6 +45,7 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "needs_need",
         "needs_partnerunit",
         "needs_pairing",
+        "needs_partnerperson",
     ]
 
 

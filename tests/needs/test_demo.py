@@ -1,0 +1,29 @@
+"""The needs demo (needs.demo), read from one whole `seed_demo --households 60`."""
+
+import pytest
+from django.db.models import Count
+
+from needs.models import Need, Pairing, PartnerPerson, PartnerUnit, Visit
+from residents.models import Household
+from volunteering.models import Attendance
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_tells_the_seeds_story(seeded_demo):
+    assert "走访" in seeded_demo and "共建单位 7 个" in seeded_demo
+    households = Household.objects.active().count()
+    visits = Visit.objects.count()
+    assert 2.4 <= visits / households <= 3.2  # about three a household in a year
+    states = dict(Need.objects.values_list("state").annotate(n=Count("pk")))
+    assert set(states) == set(Need.State.values)  # every state
+    sources = set(Need.objects.values_list("source", flat=True))
+    assert sources == set(Need.Source.values)
+    assert PartnerUnit.objects.values("community").annotate(n=Count("pk")).filter(n=7).count() == 2
+    assert PartnerPerson.objects.filter(member__household__isnull=True).count() == 42
+    assert Pairing.objects.filter(kind="companion").exists()
+    assert Pairing.objects.filter(kind="hardship").exists()
+    done_with_people = Need.objects.filter(state__in=Need.FINISHED_STATES, activity__isnull=False)
+    assert Attendance.objects.filter(
+        activity__in=done_with_people.values("activity"), status="pending"
+    ).exists()  # their hours wait for review
