@@ -37,7 +37,7 @@ from residents.models import (
     Member,
     StaffMembership,
 )
-from subdistrict.models import StarContest, StarEntry
+from subdistrict.models import Objection, Publication, StarContest, StarEntry
 from tests.factories import (
     BuildingGroupFactory,
     CompoundFactory,
@@ -245,6 +245,24 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     entry.photo_2.save("walk.jpg", ContentFile(JPEG), save=False)
     entry.save()
     o["star_entry"] = entry
+    # 公示 of the community's standings, with an objection.
+    o["publication"] = Publication.objects.create(
+        community=community,
+        period="2026Q3",
+        title=f"{tag}公示",
+        rows={"households": [], "groups": []},
+        published_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=6),
+        published_by=admin,
+    )
+    o["objection"] = Objection.objects.create(
+        community=community,
+        publication=o["publication"],
+        raised_by=f"{tag}异议人",
+        raised_on=timezone.localdate(),
+        content="积分少算",
+        recorded_by=admin,
+    )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -274,6 +292,8 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}导出",
         f"{tag}评选",
         f"{tag}创建方案",
+        f"{tag}公示",
+        f"{tag}异议人",
         f"{tag}开户",
         o["household"].passbook_number,
         o["household"].phone,
@@ -314,6 +334,7 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "subdistrict/star-groups/entries/": lambda w: w.star_entry.pk,
     "star-groups/": lambda w: w.star_contest.pk,
     "star-groups/entries/": lambda w: w.star_entry.pk,
+    "publications/": lambda w: w.publication.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
@@ -334,6 +355,7 @@ BY_ARGUMENT: dict[str, Callable[[World], object]] = {
     "reward_pk": lambda w: w.reward.pk,
     "activity_pk": lambda w: w.activity.pk,
     "user_pk": lambda w: w.admin.pk,
+    "objection_pk": lambda w: w.objection.pk,
 }
 
 # Whole sets of arguments for patterns that need several fillings.
