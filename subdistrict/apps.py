@@ -14,7 +14,12 @@ class SubdistrictConfig(AppConfig):
         from residents.home_pages import home_pages
         from residents.stars import star_awards
         from subdistrict.models import Objection, Publication, SubDistrictRole
-        from subdistrict.stars import passbook_publications, passbook_star, published_stars
+        from subdistrict.stars import (
+            passbook_notices,
+            passbook_publications,
+            passbook_star,
+            published_stars,
+        )
 
         # 公示: a publication is never deleted and its list never rewritten, only made final;
         # an objection only gets its decision (the triggers of migration 0003 freeze both
@@ -31,6 +36,16 @@ class SubdistrictConfig(AppConfig):
                 order=6,
                 template="subdistrict/passbook/_publications.html",
                 context=passbook_publications,
+            )
+        )
+        # The community's notices, at the top of the passbook page.
+        passbook_panels.register(
+            PassbookPanel(
+                name="subdistrict.notices",
+                order=1,
+                template="subdistrict/passbook/_notices.html",
+                context=passbook_notices,
+                place=PassbookPanel.TOP,
             )
         )
         # Its demo data (jd_admin, this year's contest), after every app below it.

@@ -54,3 +54,26 @@ class DecisionForm(forms.Form):
     decision = parsing.TextField(
         label=_("处理结果"), max_length=1000, multiline=True, widget=forms.Textarea
     )
+
+
+class NoticeForm(forms.Form):
+    title = parsing.TextField(label=_("标题"), max_length=60)
+    body = parsing.TextField(
+        label=_("内容"),
+        max_length=1000,
+        multiline=True,
+        widget=forms.Textarea,
+        help_text=_("如：兑换时间和地点、居民会议。"),
+    )
+    expires_on = parsing.DateField(label=_("有效期至"), window=parsing.PLANNING_DAYS)
+
+    def __init__(self, *args, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["expires_on"].initial = today + datetime.timedelta(days=14)
+
+    def clean_expires_on(self) -> datetime.date:
+        day = self.cleaned_data["expires_on"]
+        if day < self.today:
+            raise ValidationError(_("有效期不能早于今天。"))
+        return day

@@ -304,3 +304,31 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication} · {self.raised_by}"
+
+
+class Notice(models.Model):
+    """A community's notice (公告) to its residents: shown at the top of the passbook page
+    until it expires (or is withdrawn), and printable for the notice board."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    title = models.CharField(_("标题"), max_length=60)
+    body = models.TextField(_("内容"), max_length=1000)
+    expires_on = models.DateField(_("有效期至"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公告")
+        verbose_name_plural = pgettext_lazy("plural", "公告")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,6 +1,7 @@
-"""公示: a community's quarterly standings published for N days, objections recorded with
-who raised them and what was decided, then final and frozen (the database refuses any
-change to a final publication or its objections: migration 0003).
+"""What a community puts up for its residents. 公示: the quarterly standings published for
+N days, objections recorded with who raised them and what was decided, then final and
+frozen (the database refuses any change to a final publication or its objections:
+migration 0003). Notices (公告): shown on the passbooks until they expire.
 
 Keyword-only, one transaction each, retried on conflict. The publication's row is locked
 while an objection is recorded or decided and while it is made final.
@@ -18,7 +19,7 @@ from points.selectors import standings
 from residents.models import Community
 from residents.reporting import Period
 from residents.transactions import retry_on_conflict
-from subdistrict.models import Objection, Publication
+from subdistrict.models import Notice, Objection, Publication
 
 NOTICE_ROWS = 20
 MAX_DAYS = 30
@@ -130,3 +131,25 @@ def finalize(*, publication: Publication, today: datetime.date, by) -> Publicati
     publication.finalized_at = timezone.now()
     publication.save(update_fields=["status", "finalized_by", "finalized_at"])
     return publication
+
+
+# -- Notices (公告) ------------------------------------------------------------------------------
+
+
+@retry_on_conflict
+def post_notice(
+    *, community: Community, title: str, body: str, expires_on: datetime.date, by
+) -> Notice:
+    return Notice.objects.create(
+        community=community, title=title, body=body, expires_on=expires_on, created_by=by
+    )
+
+
+@retry_on_conflict
+def withdraw_notice(*, notice: Notice, by) -> Notice:
+    """Taken off the passbooks before it expires (kept on record)."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.withdrawn_at is None:
+        notice.withdrawn_at = timezone.now()
+        notice.save(update_fields=["withdrawn_at"])
+    return notice

@@ -13,7 +13,7 @@ from django.utils import timezone
 from residents.models import Household
 from residents.reporting import Period
 from residents.stars import Star, star_awards
-from subdistrict.models import Publication, StarContest, StarEntry
+from subdistrict.models import Notice, Publication, StarContest, StarEntry
 from volunteering.dashboard import groups as group_participation
 from volunteering.models import Attendance
 
@@ -99,3 +99,18 @@ def passbook_publications(household: Household) -> dict:
         ).order_by("ends_on")
     )
     return {"publications": publications} if publications else {}
+
+
+NOTICES_ON_PASSBOOK = 3
+
+
+def passbook_notices(household: Household) -> dict:
+    """The top panel's context: the community's notices in force today, newest first."""
+    notices = list(
+        Notice.objects.filter(
+            community_id=household.community_id,
+            withdrawn_at__isnull=True,
+            expires_on__gte=timezone.localdate(),
+        ).order_by("-created_at", "-id")[:NOTICES_ON_PASSBOOK]
+    )
+    return {"notices": notices} if notices else {}

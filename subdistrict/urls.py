@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subdistrict.views import contests, entries, publications, rollup
+from subdistrict.views import contests, entries, notices, publications, rollup
 
 app_name = "subdistrict"
 
@@ -50,4 +50,8 @@ urlpatterns = [
         publications.publication_notice,
         name="publication_notice",
     ),
+    # Notices to the residents (views/notices.py)
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice_withdraw"),
+    path("notices/<int:pk>/print/", notices.notice_print, name="notice_print"),
 ]

@@ -37,7 +37,7 @@ from residents.models import (
     Member,
     StaffMembership,
 )
-from subdistrict.models import Objection, Publication, StarContest, StarEntry
+from subdistrict.models import Notice, Objection, Publication, StarContest, StarEntry
 from tests.factories import (
     BuildingGroupFactory,
     CompoundFactory,
@@ -263,6 +263,13 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         content="积分少算",
         recorded_by=admin,
     )
+    o["notice"] = Notice.objects.create(
+        community=community,
+        title=f"{tag}公告",
+        body="兑换时间",
+        expires_on=timezone.localdate() + datetime.timedelta(days=7),
+        created_by=admin,
+    )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -294,6 +301,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}创建方案",
         f"{tag}公示",
         f"{tag}异议人",
+        f"{tag}公告",
         f"{tag}开户",
         o["household"].passbook_number,
         o["household"].phone,
@@ -335,6 +343,7 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "star-groups/": lambda w: w.star_contest.pk,
     "star-groups/entries/": lambda w: w.star_entry.pk,
     "publications/": lambda w: w.publication.pk,
+    "notices/": lambda w: w.notice.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,

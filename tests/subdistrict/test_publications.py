@@ -124,16 +124,20 @@ def test_the_database_refuses_to_change_a_final_publication_or_its_objections(sh
 def test_the_application_role_cannot_delete_or_rewrite_a_publication(street):
     shanxin = street["mine"][0]
     publication = published(shanxin, days=7)
+    statements = (
+        "DELETE FROM subdistrict_publication",
+        "UPDATE subdistrict_publication SET rows = '{}'",
+        "UPDATE subdistrict_objection SET content = 'x'",
+        "DELETE FROM subdistrict_objection",
+    )
     with app_role() as (name, password):
-        with connect(**connection_params(user=name, password=password)) as app:
-            for statement in (
-                "DELETE FROM subdistrict_publication",
-                "UPDATE subdistrict_publication SET rows = '{}'",
-                "UPDATE subdistrict_objection SET content = 'x'",
-                "DELETE FROM subdistrict_objection",
-            ):
+        app = connect(**connection_params(user=name, password=password))
+        try:
+            for statement in statements:
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     app.execute(statement)
+        finally:
+            app.close()
     assert Publication.objects.get(pk=publication.pk).rows == publication.rows
 
 
