@@ -29,10 +29,16 @@ from residents.registry import OrderedRegistry
 
 @dataclass(frozen=True)
 class PassbookPanel:
+    # Where on the page: above everything (a notice to every resident), or after the
+    # balance card (the usual place).
+    TOP = "top"
+    BELOW_BALANCE = "below_balance"
+
     name: str
     order: int  # smallest first
     template: str
     context: Callable[[Household], Mapping[str, Any]]
+    place: str = BELOW_BALANCE
 
     def render(self, household: Household, request: HttpRequest | None = None) -> str:
         return render_to_string(self.template, dict(self.context(household)), request=request)

@@ -9,12 +9,45 @@ class SubdistrictConfig(AppConfig):
 
     def ready(self) -> None:
         from points.panels import PassbookPanel, passbook_panels
+        from residents.app_role import protected_tables
         from residents.demo_steps import DemoStep, demo_steps
         from residents.home_pages import home_pages
         from residents.stars import star_awards
-        from subdistrict.models import SubDistrictRole
-        from subdistrict.stars import passbook_star, published_stars
+        from subdistrict.models import Objection, Publication, SubDistrictRole
+        from subdistrict.stars import (
+            passbook_notices,
+            passbook_publications,
+            passbook_star,
+            published_stars,
+        )
 
+        # 公示: a publication is never deleted and its list never rewritten, only made final;
+        # an objection only gets its decision (the triggers of migration 0003 freeze both
+        # once final).
+        protected_tables.register(
+            Publication, update_fields=["status", "finalized_by", "finalized_at"]
+        )
+        protected_tables.register(Objection, update_fields=["decision", "decided_by", "decided_at"])
+
+        # What is under publication in the household's community, on the passbook page.
+        passbook_panels.register(
+            PassbookPanel(
+                name="subdistrict.publications",
+                order=6,
+                template="subdistrict/passbook/_publications.html",
+                context=passbook_publications,
+            )
+        )
+        # The community's notices, at the top of the passbook page.
+        passbook_panels.register(
+            PassbookPanel(
+                name="subdistrict.notices",
+                order=1,
+                template="subdistrict/passbook/_notices.html",
+                context=passbook_notices,
+                place=PassbookPanel.TOP,
+            )
+        )
         # Its demo data (jd_admin, this year's contest), after every app below it.
         demo_steps.register(
             DemoStep(label=self.verbose_name, order=90, seed="subdistrict.demo.seed_demo")

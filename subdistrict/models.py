@@ -199,3 +199,136 @@ class StarEntry(models.Model):
     @property
     def star(self) -> Star | None:
         return Star(self.stars, self.contest.year) if self.stars else None
+
+
+# -- 公示: a list published for N days, objections, then final and frozen -----------------------
+
+
+class Publication(models.Model):
+    """A community's quarterly standings put up for public notice (公示) for `days` days:
+    the list as it was published (`rows`, names masked), objections recorded against it,
+    then final. A final publication and its objections never change again: a trigger
+    refuses it (migration 0003), and the application's role may not delete it."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("公示中")
+        FINAL = "final", _("已定稿")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    period = models.CharField(_("统计期"), max_length=8)  # "2026Q4" (residents.reporting)
+    title = models.CharField(_("标题"), max_length=100)
+    rows = models.JSONField(_("公示内容"), default=dict)
+    published_on = models.DateField(_("公示开始"))
+    ends_on = models.DateField(_("公示截止"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("定稿人"),
+    )
+    finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = pgettext_lazy("plural", "公示")
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "period"], name="subdistrict_publication_once_a_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("published_on")),
+                name="subdistrict_publication_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="published", finalized_at__isnull=True)
+                | Q(status="final", finalized_at__isnull=False),
+                name="subdistrict_publication_final_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+
+class Objection(models.Model):
+    """An objection raised during a publication: who raised it, what, and what was decided."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
+    )
+    raised_by = models.CharField(_("提出人"), max_length=50)
+    raised_on = models.DateField(_("提出日期"))
+    content = models.TextField(_("异议内容"), max_length=1000)
+    decision = models.TextField(_("处理结果"), max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = pgettext_lazy("plural", "异议")
+        ordering = ["raised_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.publication} · {self.raised_by}"
+
+
+class Notice(models.Model):
+    """A community's notice (公告) to its residents: shown at the top of the passbook page
+    until it expires (or is withdrawn), and printable for the notice board."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    title = models.CharField(_("标题"), max_length=60)
+    body = models.TextField(_("内容"), max_length=1000)
+    expires_on = models.DateField(_("有效期至"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公告")
+        verbose_name_plural = pgettext_lazy("plural", "公告")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

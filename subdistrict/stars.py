@@ -1,5 +1,6 @@
-"""Reads of the star building-group contest: the published stars (the source this app
-registers in residents.stars), an entry's known figures, and the star on a passbook."""
+"""Reads for other apps' registries and pages: the contest's published stars (the source
+this app registers in residents.stars), an entry's known figures, and the passbook panels
+(the household's building group's star; what is under publication in its community)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils import timezone
 
 from residents.models import Household
 from residents.reporting import Period
 from residents.stars import Star, star_awards
-from subdistrict.models import StarContest, StarEntry
+from subdistrict.models import Notice, Publication, StarContest, StarEntry
 from volunteering.dashboard import groups as group_participation
 from volunteering.models import Attendance
 
@@ -83,3 +85,32 @@ def passbook_star(household: Household) -> dict:
         return {}
     star = star_awards.for_groups([household.building_group_id]).get(household.building_group_id)
     return {"star": star} if star else {}
+
+
+def passbook_publications(household: Household) -> dict:
+    """The passbook panel's context: the community's publications under way today."""
+    today = timezone.localdate()
+    publications = list(
+        Publication.objects.filter(
+            community_id=household.community_id,
+            status=Publication.Status.PUBLISHED,
+            published_on__lte=today,
+            ends_on__gte=today,
+        ).order_by("ends_on")
+    )
+    return {"publications": publications} if publications else {}
+
+
+NOTICES_ON_PASSBOOK = 3
+
+
+def passbook_notices(household: Household) -> dict:
+    """The top panel's context: the community's notices in force today, newest first."""
+    notices = list(
+        Notice.objects.filter(
+            community_id=household.community_id,
+            withdrawn_at__isnull=True,
+            expires_on__gte=timezone.localdate(),
+        ).order_by("-created_at", "-id")[:NOTICES_ON_PASSBOOK]
+    )
+    return {"notices": notices} if notices else {}

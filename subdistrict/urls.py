@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subdistrict.views import contests, entries, rollup
+from subdistrict.views import contests, entries, notices, publications, rollup
 
 app_name = "subdistrict"
 
@@ -32,4 +32,26 @@ urlpatterns = [
     path("star-groups/<int:pk>/enter/", entries.entry_create, name="entry_create"),
     path("star-groups/entries/<int:pk>/photo/", entries.entry_photo, name="entry_photo"),
     path("star-groups/entries/<int:pk>/photo-2/", entries.entry_photo_2, name="entry_photo_2"),
+    # 公示 of a community's standings (views/publications.py)
+    path("publications/", publications.publication_list, name="publication_list"),
+    path("publications/<int:pk>/", publications.publication_detail, name="publication_detail"),
+    path(
+        "publications/<int:pk>/objections/<int:objection_pk>/decide/",
+        publications.objection_decide,
+        name="objection_decide",
+    ),
+    path(
+        "publications/<int:pk>/finalize/",
+        publications.publication_finalize,
+        name="publication_finalize",
+    ),
+    path(
+        "publications/<int:pk>/notice/",
+        publications.publication_notice,
+        name="publication_notice",
+    ),
+    # Notices to the residents (views/notices.py)
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/<int:pk>/withdraw/", notices.notice_withdraw, name="notice_withdraw"),
+    path("notices/<int:pk>/print/", notices.notice_print, name="notice_print"),
 ]

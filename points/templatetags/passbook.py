@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from points.panels import passbook_panels
+from points.panels import PassbookPanel, passbook_panels
 from points.selectors import mask_name
 from residents.models import Household
 
@@ -15,8 +15,15 @@ def masked(name: str) -> str:
 
 
 @register.simple_tag(takes_context=True, name="passbook_panels")
-def render_panels(context: template.Context, household: Household) -> SafeString:
-    """The panels other apps registered (points.panels), each rendered from its template."""
+def render_panels(
+    context: template.Context, household: Household, place: str = PassbookPanel.BELOW_BALANCE
+) -> SafeString:
+    """The panels other apps registered (points.panels) for `place`, each rendered from its
+    template."""
     request = context.get("request")
     # Each part is a rendered (auto-escaped) template.
-    return mark_safe("".join(panel.render(household, request) for panel in passbook_panels))
+    return mark_safe(
+        "".join(
+            panel.render(household, request) for panel in passbook_panels if panel.place == place
+        )
+    )

@@ -170,6 +170,12 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
             }
         ],
         "subdistrict:contest_detail": [{f"stars_{w.star_entry.pk}": "3"}],
+        "subdistrict:publication_list": [{"period": "2026Q3", "days": "7"}],
+        "subdistrict:publication_detail": [
+            {"raised_by": "走查", "raised_on": today, "content": "走查"}
+        ],
+        "subdistrict:objection_decide": [{"decision": "走查"}],
+        "subdistrict:notice_list": [{"title": "走查", "body": "走查", "expires_on": today}],
         "subdistrict:entry_create": [
             {"building_group": w.building_group.pk, "kind": "study", "plan": "走查"}
         ],

@@ -41,7 +41,7 @@ from residents.models import (
     Member,
     StaffMembership,
 )
-from subdistrict.models import StarContest, StarEntry
+from subdistrict.models import Notice, Objection, Publication, StarContest, StarEntry
 from tests.factories import (
     BuildingGroupFactory,
     CompoundFactory,
@@ -289,6 +289,31 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
     o["partner_person"] = PartnerPerson.objects.create(
         community=community, unit=o["partner"], member=o["member"], joined_on=timezone.localdate()
     )
+    # 公示 of the community's standings, with an objection.
+    o["publication"] = Publication.objects.create(
+        community=community,
+        period="2026Q3",
+        title=f"{tag}公示",
+        rows={"households": [], "groups": []},
+        published_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=6),
+        published_by=admin,
+    )
+    o["objection"] = Objection.objects.create(
+        community=community,
+        publication=o["publication"],
+        raised_by=f"{tag}异议人",
+        raised_on=timezone.localdate(),
+        content="积分少算",
+        recorded_by=admin,
+    )
+    o["notice"] = Notice.objects.create(
+        community=community,
+        title=f"{tag}公告",
+        body="兑换时间",
+        expires_on=timezone.localdate() + datetime.timedelta(days=7),
+        created_by=admin,
+    )
     w.revoked_token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     w.token = issue_tokens(households=[o["household"]], by=admin)[o["household"].pk]
     AccessAttempt = _optional_model("axes", "AccessAttempt")
@@ -318,6 +343,9 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}导出",
         f"{tag}评选",
         f"{tag}创建方案",
+        f"{tag}公示",
+        f"{tag}异议人",
+        f"{tag}公告",
         f"{tag}开户",
         f"{tag}走访人",
         f"{tag}走访情况",
@@ -370,6 +398,8 @@ PK_BY_ROUTE_PREFIX: dict[str, Callable[[World], object]] = {
     "party/members/": lambda w: w.party_member.pk,
     "partners/": lambda w: w.partner.pk,
     "pairings/": lambda w: w.pairing.pk,
+    "publications/": lambda w: w.publication.pk,
+    "notices/": lambda w: w.notice.pk,
     # The access helper's lockout page: a login failure of the other community's admin.
     "security/lockouts/": lambda w: w.lockout.pk,
     "login/lockouts/": lambda w: w.lockout.pk,
@@ -391,6 +421,7 @@ BY_ARGUMENT: dict[str, Callable[[World], object]] = {
     "activity_pk": lambda w: w.activity.pk,
     "user_pk": lambda w: w.admin.pk,
     "person_pk": lambda w: w.partner_person.pk,
+    "objection_pk": lambda w: w.objection.pk,
 }
 
 # Whole sets of arguments for patterns that need several fillings.
