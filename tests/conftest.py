@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from io import StringIO
+from typing import TypeVar
 
 import pytest
 from django.core.cache import cache
@@ -42,6 +44,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 DEMO_HOUSEHOLDS = 60
+T = TypeVar("T")
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -56,35 +59,51 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
 
 
-@pytest.fixture(scope="session")
-def seeded_demo(django_db_setup, django_db_blocker) -> str:
-    """`manage.py seed_demo --households 60`, run once for all the tests that read the demo
-    (or seed it again to see that nothing changes); returns what it printed.
-
-    Those tests run inside the seeding's transaction, each in a savepoint of its own
-    (pytest-django's usual per-test rollback), and the seeding is rolled back at the end of
-    the session. They run last (pytest_collection_modifyitems), so no other test sees a demo
-    row; `outside_the_demo_seeding` fails any test that would. Only for plain `django_db`
-    tests: a transactional test would commit or empty the tables underneath."""
-    out = StringIO()
+def kept_seeding(django_db_blocker, seed: Callable[[], T]) -> Iterator[T]:
+    """For a fixture wider than one test: runs `seed` in a transaction that stays open while
+    the tests that read its rows run, each in a savepoint of its own (pytest-django's usual
+    per-test rollback), yields what `seed` returned, then rolls the transaction back. Only
+    for plain `django_db` tests: a transactional test would commit or empty the tables."""
     seeding = transaction.atomic()
     with django_db_blocker.unblock():
         seeding.__enter__()
         try:
             with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=out)
+                result = seed()
             # Check the seeding's deferred foreign keys now, once: left pending, they would be
             # checked again at the end of every test (its savepoint's rollback revives them).
             connection.check_constraints()
         except BaseException as error:
             seeding.__exit__(type(error), error, error.__traceback__)
             raise
+    try:
+        yield result
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            seeding.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(django_db_setup, django_db_blocker) -> str:
+    """`manage.py seed_demo --households 60`, run once for all the tests that read the demo
+    (or seed it again to see that nothing changes); returns what it printed.
+
+    Kept for the session (kept_seeding) and rolled back at its end. The tests that use it
+    run last (pytest_collection_modifyitems), so no other test sees a demo row;
+    `outside_the_demo_seeding` fails any test that would."""
+
+    def seed() -> str:
+        out = StringIO()
+        call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=out)
+        return out.getvalue()
+
+    seeding = kept_seeding(django_db_blocker, seed)
+    output = next(seeding)
     _demo_seeding["open"] = True
-    yield out.getvalue()
+    yield output
     _demo_seeding["open"] = False
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        seeding.__exit__(None, None, None)
+    next(seeding, None)
 
 
 @pytest.fixture(autouse=True)

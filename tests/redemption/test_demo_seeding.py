@@ -16,6 +16,7 @@ from redemption import demo
 from redemption.models import Redemption, Reward, Round
 from residents import demo as residents_demo
 from residents.models import Community
+from tests.conftest import kept_seeding
 from volunteering import demo as volunteering_demo
 
 HOUSEHOLDS = 60
@@ -29,11 +30,28 @@ def seed() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def before_redemption(django_db_setup, django_db_blocker):
+    """The register, volunteering and points of the demo (no redemption data yet), seeded
+    once for the tests that start from there; each test's changes are rolled back."""
+
+    def register_volunteering_and_points() -> None:
+        report = residents_demo.seed_demo(households=HOUSEHOLDS)
+        communities = {s.community.slug: s.community for s in report.communities}
+        volunteering_demo.seed_demo(communities=communities)
+        points_demo.seed_demo(communities=communities)
+
+    yield from kept_seeding(django_db_blocker, register_volunteering_and_points)
+
+
+def demo_communities() -> dict[str, Community]:
+    return {c.slug: c for c in Community.objects.all()}
+
+
+@pytest.mark.usefixtures("before_redemption")
 def test_the_same_day_and_seed_give_the_same_redemptions():
-    report = residents_demo.seed_demo(households=HOUSEHOLDS)
-    communities = {s.community.slug: s.community for s in report.communities}
-    volunteering_demo.seed_demo(communities=communities)
-    points_demo.seed_demo(communities=communities)
+    communities = demo_communities()
+    assert set(communities) == {"shanxin", "qihe3"}
 
     def made() -> list:
         return list(
@@ -53,11 +71,8 @@ def test_the_same_day_and_seed_give_the_same_redemptions():
     assert second_lines == first_lines
 
 
+@pytest.mark.usefixtures("before_redemption")
 def test_a_database_seeded_before_redemption_existed_gains_its_data():
-    report = residents_demo.seed_demo(households=HOUSEHOLDS)
-    communities = {s.community.slug: s.community for s in report.communities}
-    volunteering_demo.seed_demo(communities=communities)
-    points_demo.seed_demo(communities=communities)
     assert not Reward.objects.exists()
 
     output = seed()
