@@ -118,14 +118,15 @@ def seed_community(community: Community) -> str:
     ).select_related("project")
     for activity in activities.order_by("date", "pk"):
         name = activity.project.name
+        here = [m for m in reported if reported_on[m.pk] <= activity.date]
         if demo_data.DUTIES.get(name) == "dues":
-            people = [m for m in reported if rng.random() < demo_data.DUES_ON_TIME_SHARE]
+            people = [m for m in here if rng.random() < demo_data.DUES_ON_TIME_SHARE]
         elif name in demo_data.MEETING_SHARE:
-            people = [m for m in reported if rng.random() < demo_data.MEETING_SHARE[name]]
+            people = [m for m in here if rng.random() < demo_data.MEETING_SHARE[name]]
         elif name in demo_data.POSTS:
             people = [
                 m
-                for m in reported
+                for m in here
                 if claimed.get(m.pk) == activity.project
                 and rng.random() < demo_data.POST_ACTIVITY_SHARE
             ]

@@ -56,9 +56,10 @@ def search_households(queryset: HouseholdQuerySet, query: str) -> HouseholdQuery
 
 
 def search_members(queryset: MemberQuerySet, query: str, limit: int = 20) -> list[Member]:
-    """People for a picker: by name, pinyin (`zxy`, `zhengxy`), phone tail, passbook
-    number or address (`5-302`). Only people living in an active household, and
-    non-residents (报到) on the register, listed after the residents."""
+    """People for a picker: by name, pinyin (`zxy`, `zhengxy`), a skill (特长, e.g. 电工:
+    the specialties' GIN index), phone tail, passbook number or address (`5-302`). Only
+    people living in an active household, and non-residents (报到) on the register, listed
+    after the residents."""
     text = normalize_digits(query).strip()
     if not text:
         return []
@@ -69,7 +70,7 @@ def search_members(queryset: MemberQuerySet, query: str, limit: int = 20) -> lis
         if len(lowered) >= 2:
             found |= Q(name__icontains=text)  # Latin names
     elif any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        found = Q(name__icontains=text)
+        found = Q(name__icontains=text) | Q(specialties__contains=[text])
     else:
         households = search_households(Household.objects.all(), text)
         if households.query.where:  # an address, passbook number or digits

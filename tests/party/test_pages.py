@@ -255,3 +255,35 @@ def test_admins_set_the_standard_the_passbook_policy_and_the_projects_roles(
     bad = admin_client_of_community.post(reverse("party:settings"), {"meetings_per_quarter": "99"})
     assert bad.status_code == 400
     assert PartySettings.objects.get(community=community).meetings_per_quarter == 2
+
+
+def test_the_standings_and_a_members_page_keep_their_query_counts(
+    staff_client, people, community, setup, django_assert_max_num_queries
+):
+    staff = UserFactory()
+    many = [NonResidentFactory(community=community, name=f"党员{n}") for n in range(25)]
+    services.record_roll_call(
+        community=community,
+        project=setup.meeting,
+        on=D(2026, 8, 10),
+        present=[m.pk for m in many],
+        submission_key=uuid.uuid4(),
+        by=staff,
+    )
+    with django_assert_max_num_queries(12):
+        staff_client.get(reverse("party:standings"), {"period": "2026Q3"})
+    with django_assert_max_num_queries(12):
+        staff_client.get(reverse("party:member", args=[many[0].pk]))
+
+
+def test_party_settings_and_profiles_are_on_the_audit_trail(admin_client_of_community, people):
+    from residents.models import AuditEvent
+
+    admin_client_of_community.post(reverse("party:settings"), {"meetings_per_quarter": "2"})
+    admin_client_of_community.post(
+        reverse("party:member_profile", args=[people["zhou"].pk]), {"reported_on": "2026-03-01"}
+    )
+    tables = set(AuditEvent.objects.values_list("table", flat=True))
+    assert {"party_partysettings", "party_partymember"} <= tables
+    event = AuditEvent.objects.filter(table="party_partymember").first()
+    assert event.actor is not None

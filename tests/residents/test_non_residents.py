@@ -250,3 +250,19 @@ def test_registering_a_non_resident_needs_a_name_and_makes_no_household(communit
         residents_services.save_non_resident(
             community=community, fields={"name": "x"}, by=staff, member=resident
         )
+
+
+# Skills (特长) in the activity page's picker.
+
+
+def test_the_picker_finds_people_by_a_skill_and_shows_it(community, staff_client):
+    electrician = MemberFactory(
+        household=HouseholdFactory(community=community), name="王建国", specialties=["电工"]
+    )
+    reported = NonResidentFactory(community=community, name="周建华", specialties=["电工", "驾驶"])
+    MemberFactory(household=HouseholdFactory(community=community), specialties=["电工程"])
+    NonResidentFactory(community=CommunityFactory(), specialties=["电工"])
+    found = search_members(Member.objects.filter(community=community), "电工")
+    assert found == [electrician, reported]  # the whole skill, residents first
+    text = staff_client.get(reverse("volunteering:people_search"), {"q": "电工"}).content.decode()
+    assert "王建国" in text and "特长：电工" in text and "特长：电工、驾驶" in text
