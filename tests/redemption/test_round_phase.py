@@ -13,7 +13,12 @@ from django.utils import timezone
 from points import passbook
 from redemption.models import Round
 from tests.factories import HouseholdFactory, UserFactory
-from tests.redemption.factories import RoundFactory, RoundItemFactory, open_round_with
+from tests.redemption.factories import (
+    RoundFactory,
+    RoundItemFactory,
+    give_points,
+    open_round_with,
+)
 
 pytestmark = pytest.mark.django_db
 NOTE = "1月10日、11日上午在社区超市兑换"
@@ -67,6 +72,7 @@ def test_the_counter_and_the_passbook_agree_before_the_first_day(
     community, household, counter_client
 ):
     open_round_with(community, opens_on=days(20), closes_on=days(21))
+    give_points(household, 10)  # the order form, not the plain “积分为 0” state
 
     counter = counter_client.get(reverse("redemption:counter_household", args=[household.pk]))
     assert "现在还不能兑换" in counter.content.decode()
