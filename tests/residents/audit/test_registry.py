@@ -36,9 +36,13 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "residents_householdtype",
         "residents_staffmembership",
         "points_pointrule",
+        "points_passbookpolicy",
         "redemption_reward",
         "redemption_round",
         "redemption_rounditem",
+        "party_partysettings",
+        "party_projectrole",
+        "party_partymember",
     ]
 
 
