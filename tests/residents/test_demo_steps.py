@@ -11,4 +11,5 @@ def test_each_app_seeds_after_the_apps_below_it():
         ("志愿服务", "volunteering.demo.seed_demo"),
         ("积分", "points.demo.seed_demo"),
         ("积分兑换", "redemption.demo.seed_demo"),
+        ("走访与微心愿", "needs.demo.seed_demo"),
     ]
