@@ -22,8 +22,10 @@ from django.utils import timezone
 
 from needs import partners, services
 from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+from points import demo as points_demo
+from points import services as points_services
 from residents.models import Community, Household, Member, StaffMembership
-from volunteering.models import Project, TeamMembership
+from volunteering.models import Attendance, Project, TeamMembership
 
 DEMO_SEED = 20261205
 VISITS_PER_HOUSEHOLD = 3
@@ -74,7 +76,6 @@ PEOPLE = [
     "曹丽萍",
     "袁建华",
 ]
-JOBS = ["医生", "护士", "工程师", "职员", "教师", "消防员"]
 FINDINGS = [
     "身体还好，血压偏高，提醒按时吃药。",
     "子女每周来看望，生活能自理。",
@@ -114,9 +115,9 @@ def seed_community(community: Community) -> str:
         return f"{community.name}：已有走访数据，未改动"
     staff = (
         StaffMembership.objects.filter(community=community)
-        .exclude(role=StaffMembership.Role.COUNTER)
+        .filter(role__in=[StaffMembership.Role.STAFF, StaffMembership.Role.ADMIN])
         .select_related("user")
-        .order_by("role", "pk")
+        .order_by("-role", "pk")  # staff before admin: the staff do the daily work
         .first()
     )
     if staff is None:
@@ -128,6 +129,7 @@ def seed_community(community: Community) -> str:
     units = _units(community, by, rng)
     visits = _visits(community, by, households, rng, today)
     needs = _needs(community, by, households, visits, units, rng, today)
+    _review_old(community, by, today)
     pairings = _pairings(community, households, units, rng, today)
     return (
         f"{community.name}：走访 {len(visits)} 户次，民情需求和微心愿 {needs} 条，"
@@ -154,12 +156,12 @@ def _units(community, by, rng) -> list[PartnerUnit]:
                 unit=unit,
                 by=by,
                 new_person={
-                    # In-service party members who report here through their unit (报到).
+                    # Party members who serve here through their unit (报到); the register
+                    # keeps employers for its in-service party members only.
                     "name": next(names),
                     "phone": "",
-                    "is_party_member": True,
-                    "is_in_service_party_member": True,
-                    "job_title": rng.choice(JOBS),
+                    "is_party_member": rng.random() < 0.7,
+                    "employer": "",
                 },
             )
         units.append(unit)
@@ -219,7 +221,11 @@ def _needs(community, by, households, visits, units, rng, today) -> int:
         "team_id", "member_id"
     ):
         teams.setdefault(row["team_id"], []).append(row["member_id"])
-    project = Project.objects.filter(community=community, is_active=True).order_by("pk").first()
+    project = (
+        Project.objects.filter(community=community, is_active=True, category__is_base_points=False)
+        .order_by("pk")
+        .first()
+    )
     made = 0
     for index in range(total):
         visit = rng.choice(visits) if visits and rng.random() < 0.5 else None
@@ -246,6 +252,22 @@ def _needs(community, by, households, visits, units, rng, today) -> int:
         _walk(need, by, _target_state(rng), rng, units, volunteers, teams, project, day, today)
         made += 1
     return made
+
+
+def _review_old(community, by, today) -> None:
+    """Needs done more than two weeks ago have been reviewed, as points.demo reviews every
+    other record; the last two weeks' wait in the queue."""
+    cutoff = today - datetime.timedelta(days=points_demo.REVIEW_LAG_DAYS)
+    done = Need.objects.filter(
+        community=community, activity__isnull=False, done_on__lte=cutoff
+    ).values("activity")
+    waiting = list(
+        Attendance.objects.filter(
+            community=community, activity__in=done, status=Attendance.Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if waiting:
+        points_services.approve(community=community, attendance_ids=waiting, by=by)
 
 
 def _wishes_today(household) -> int:
