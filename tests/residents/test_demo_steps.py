@@ -12,5 +12,6 @@ def test_each_app_seeds_after_the_apps_below_it():
         ("党员积分", "party.demo.seed_demo"),  # before points reviews the activities
         ("积分", "points.demo.seed_demo"),
         ("积分兑换", "redemption.demo.seed_demo"),
+        ("走访与微心愿", "needs.demo.seed_demo"),
         ("街道", "subdistrict.demo.seed_demo"),
     ]
