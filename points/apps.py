@@ -30,7 +30,12 @@ class PointsConfig(AppConfig):
         )
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
-            DemoStep(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+            DemoStep(
+                label=self.verbose_name,
+                order=30,
+                seed="points.demo.seed_demo",
+                on_timeline=True,
+            )
         )
         # An error page shown to a resident session leads back to the passbook.
         way_backs.register(
