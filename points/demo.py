@@ -5,8 +5,8 @@ Everything is posted through points.services, as staff would, on the day it woul
 happened (the actions go on the demo's timeline, residents.demo_steps, and are replayed in
 date order with the other apps' — the counter's redemptions, the rounds' closings): an
 admin carries over the points of some paper passbooks on the passbook's first day
-(adjustments); staff review twice a week (Tuesdays and Fridays, at 4 pm) the records of
-activities two or more days old, approving them and turning a few down; a few approvals
+(adjustments); staff review once a week (Tuesdays at 4 pm) the records of activities two
+or more days old, approving them and turning a few down; a few approvals
 are undone the next morning (reversing entries), before the counter opens. Attendance of
 the last two weeks stays in the review queue.
 
@@ -40,7 +40,7 @@ from volunteering.models import Activity, Attendance, Project, ProjectCategory
 
 DEMO_SEED = 20261123
 REVIEW_LAG_DAYS = 14  # attendance of the last two weeks still waits in the review queue
-REVIEW_WEEKDAYS = (1, 4)  # Tuesdays and Fridays
+REVIEW_WEEKDAYS = (1,)  # Tuesdays
 REVIEW_AFTER_DAYS = 2  # an activity's records are reviewed two or more days after it
 REVIEW_TIME = datetime.time(16, 0)
 UNDO_TIME = datetime.time(8, 10)  # the next morning, before the counter opens
