@@ -32,7 +32,12 @@ class PointsConfig(AppConfig):
         audited_tables.register(PassbookPolicy)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
-            DemoStep(label=self.verbose_name, order=30, seed="points.demo.seed_demo")
+            DemoStep(
+                label=self.verbose_name,
+                order=30,
+                seed="points.demo.seed_demo",
+                on_timeline=True,
+            )
         )
         # An error page shown to a resident session leads back to the passbook.
         way_backs.register(

@@ -1,10 +1,14 @@
 """Points demo data for the demo communities: point rules (one of them changed at mid-year,
 so the rules have a history), and the review of the volunteering demo's attendance.
 
-Everything is posted through points.services, as staff would: attendance of activities
-older than two weeks is approved month by month (a few records are not approved), a few
-approvals are undone again (reversing entries), and an admin carries over the points of
-some paper passbooks (adjustments). The last two weeks stay in the review queue.
+Everything is posted through points.services, as staff would, on the day it would have
+happened (the actions go on the demo's timeline, residents.demo_steps, and are replayed in
+date order with the other apps' — the counter's redemptions, the rounds' closings): an
+admin carries over the points of some paper passbooks on the passbook's first day
+(adjustments); staff review once a week (Tuesdays at 4 pm) the records of activities two
+or more days old, approving them and turning a few down; a few approvals
+are undone the next morning (reversing entries), before the counter opens. Attendance of
+the last two weeks stays in the review queue.
 
 `residents`' seed_demo command calls `seed_demo` below after volunteering.demo. A community
 that already has point rules is left alone, so running it again changes nothing, and a
@@ -19,6 +23,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,11 +34,17 @@ from django.utils import timezone
 from points import services
 from points.models import LedgerEntry, PassbookToken, PointRule
 from points.passbook import token_hash
+from residents.demo_steps import DemoTimeline, Line, demo_steps
 from residents.models import Community, Household, StaffMembership
 from volunteering.models import Activity, Attendance, Project, ProjectCategory
 
 DEMO_SEED = 20261123
 REVIEW_LAG_DAYS = 14  # attendance of the last two weeks still waits in the review queue
+REVIEW_WEEKDAYS = (1,)  # Tuesdays
+REVIEW_AFTER_DAYS = 2  # an activity's records are reviewed two or more days after it
+REVIEW_TIME = datetime.time(16, 0)
+UNDO_TIME = datetime.time(8, 10)  # the next morning, before the counter opens
+TRANSFER_TIME = datetime.time(9, 0)
 EXTRA_REJECTED_SHARE = 0.004  # not approved at review, on top of volunteering.demo's few
 UNDONE_SHARE = 0.005  # approvals taken back later, with a reversing entry
 REJECTION_REASONS = ("签到表上没有本人签名", "当天请假，误登记", "与同时段另一场活动重复")
@@ -145,6 +156,14 @@ def _month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def review_day(activity_day: datetime.date) -> datetime.date:
+    """The staff's first review day at least REVIEW_AFTER_DAYS after the activity."""
+    day = activity_day + datetime.timedelta(days=REVIEW_AFTER_DAYS)
+    while day.weekday() not in REVIEW_WEEKDAYS:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 @dataclass
 class _Seeder:
     plan: PointsPlan
@@ -153,6 +172,7 @@ class _Seeder:
     staff: AbstractBaseUser
     today: datetime.date
     rng: random.Random
+    timeline: DemoTimeline
 
     def rules(self) -> tuple[list[PointRule], datetime.date]:
         """The plan's rules from the first day of the month of the first activity; returns
@@ -201,18 +221,24 @@ class _Seeder:
         chosen = self.rng.sample(volunteers, min(self.plan.transfers, len(volunteers)))
         households = Household.objects.in_bulk(sorted(chosen))
         for household_id in sorted(chosen):
-            services.adjust(
-                household=households[household_id],
-                amount=self.rng.randint(*self.plan.transfer_points),
-                reason=TRANSFER_REASON,
-                by=self.admin,
-                on=on,
+            self.timeline.at(
+                on,
+                TRANSFER_TIME,
+                partial(
+                    _adjust,
+                    household=households[household_id],
+                    amount=self.rng.randint(*self.plan.transfer_points),
+                    reason=TRANSFER_REASON,
+                    by=self.admin,
+                    on=on,
+                ),
             )
         return len(chosen)
 
-    def review(self) -> None:
-        """Approve, month by month, all pending attendance of activities older than two
-        weeks, after turning down a few of them."""
+    def review(self) -> list[int]:
+        """Approve, on the review days, all pending attendance of activities older than two
+        weeks, after turning down a few of each month's. Returns the records approved that
+        earn passbook points (residents' service, not dues or meetings), in review order."""
         cutoff = self.today - datetime.timedelta(days=REVIEW_LAG_DAYS)
         rows = (
             Attendance.objects.filter(
@@ -221,44 +247,79 @@ class _Seeder:
                 activity__date__lte=cutoff,
             )
             .order_by("activity__date", "activity__title", "member_id")
-            .values_list("pk", "activity__date", "activity__project__category__is_base_points")
+            .values_list(
+                "pk",
+                "activity__date",
+                "activity__project__category__is_base_points",
+                "member__household_id",
+            )
         )
-        months: dict[datetime.date, list[tuple[int, bool]]] = {}
-        for pk, day, is_base in rows:
-            months.setdefault(_month(day), []).append((pk, is_base))
+        months: dict[datetime.date, list[tuple[int, datetime.date, bool, int | None]]] = {}
+        for row in rows:
+            months.setdefault(_month(row[1]), []).append(row)
+        reviews: dict[datetime.date, tuple[list[tuple[int, str]], list[int]]] = {}
+        earning = []
         for records in months.values():
             # Dues paid and meetings attended come from the party branch's own lists.
-            welfare = [pk for pk, is_base in records if not is_base]
+            welfare = [pk for pk, _day, is_base, _h in records if not is_base]
             turned_down = set(self.rng.sample(welfare, round(len(welfare) * EXTRA_REJECTED_SHARE)))
+            for pk, day, is_base, household in records:
+                rejected, approved = reviews.setdefault(review_day(day), ([], []))
+                if pk not in turned_down:
+                    approved.append(pk)
+                    if not is_base and household is not None:
+                        earning.append(pk)
             for pk in sorted(turned_down):
-                services.reject(
-                    community=self.community,
-                    attendance_ids=[pk],
-                    reason=self.rng.choice(REJECTION_REASONS),
-                    by=self.staff,
-                )
-            services.approve(
-                community=self.community,
-                attendance_ids=[pk for pk, _ in records if pk not in turned_down],
-                by=self.staff,
+                day = next(day for record, day, *_ in records if record == pk)
+                reviews[review_day(day)][0].append((pk, self.rng.choice(REJECTION_REASONS)))
+        for day, (rejected, approved) in sorted(reviews.items()):
+            self.timeline.at(
+                day,
+                REVIEW_TIME,
+                partial(_review, self.community, rejected, approved, by=self.staff),
             )
+        return earning
 
-    def undo(self) -> int:
-        """Take back a few approvals (about 0.5% of them), as staff do when a record of
-        volunteer service turns out to be wrong; the party branch's lists are left as they are."""
-        earned = list(
-            LedgerEntry.objects.filter(community=self.community, kind=LedgerEntry.Kind.EARN)
-            .order_by("occurred_on", "attendance__activity__title", "member_id")
-            .values_list("attendance_id", "stream")
-        )
-        welfare = [pk for pk, stream in earned if stream == LedgerEntry.Stream.VALUE_ADDED]
-        chosen = self.rng.sample(welfare, min(round(len(earned) * UNDONE_SHARE), len(welfare)))
-        attendances = Attendance.objects.in_bulk(chosen)
+    def undo(self, earning: list[int]) -> int:
+        """Take back a few approvals (about 0.5% of them) the morning after their review, as
+        staff do when a record of volunteer service turns out to be wrong; the party
+        branch's lists are left as they are. Before the counter opens, so no household has
+        spent those points yet."""
+        chosen = self.rng.sample(earning, min(round(len(earning) * UNDONE_SHARE), len(earning)))
+        attendances = Attendance.objects.select_related("activity").in_bulk(chosen)
         for pk in sorted(chosen):
-            services.undo_approval(
-                attendance=attendances[pk], reason=self.rng.choice(UNDO_REASONS), by=self.staff
+            self.timeline.at(
+                review_day(attendances[pk].activity.date) + datetime.timedelta(days=1),
+                UNDO_TIME,
+                partial(
+                    _undo,
+                    attendance=attendances[pk],
+                    reason=self.rng.choice(UNDO_REASONS),
+                    by=self.staff,
+                ),
             )
         return len(chosen)
+
+
+def _adjust(at: datetime.datetime | None, **kwargs) -> None:
+    services.adjust(at=at, **kwargs)
+
+
+def _review(
+    community: Community,
+    rejected: list[tuple[int, str]],
+    approved: list[int],
+    at: datetime.datetime | None,
+    *,
+    by: AbstractBaseUser,
+) -> None:
+    for pk, reason in rejected:
+        services.reject(community=community, attendance_ids=[pk], reason=reason, by=by, at=at)
+    services.approve(community=community, attendance_ids=approved, by=by, at=at)
+
+
+def _undo(at: datetime.datetime | None, **kwargs) -> None:
+    services.undo_approval(at=at, **kwargs)
 
 
 def _summary(community: Community, rules: int) -> str:
@@ -284,8 +345,9 @@ def _summary(community: Community, rules: int) -> str:
     )
 
 
-def seed_community(plan: PointsPlan, community: Community) -> str:
-    """One community's rules and postings; returns its summary line."""
+def seed_community(plan: PointsPlan, community: Community) -> Line:
+    """One community's rules, and its postings put on the demo's timeline; returns its
+    summary line (a function, once the postings are on the timeline)."""
     if PointRule.objects.filter(community=community).exists():
         return f"{community.name}：已有积分数据，未改动"
     admin = demo_user(community, plan.admin_username)
@@ -299,12 +361,12 @@ def seed_community(plan: PointsPlan, community: Community) -> str:
         staff=staff,
         today=timezone.localdate(),
         rng=random.Random(plan.seed),
+        timeline=demo_steps.timeline,
     )
     rules, first_day = seeder.rules()
     seeder.transfers(first_day)
-    seeder.review()
-    seeder.undo()
-    return _summary(community, len(rules))
+    seeder.undo(seeder.review())
+    return partial(_summary, community, len(rules))
 
 
 # A fixed, published token for the demo's first passbook, so the demo can print a link
@@ -338,9 +400,10 @@ def _sample_passbook_link(community: Community) -> str | None:
 
 
 @transaction.atomic
-def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
-    """Points data for each demo community (by slug) that has no point rules yet, and the
-    link to a sample resident passbook."""
+def seed_demo(*, communities: Mapping[str, Community]) -> list[Line]:
+    """Points data for each demo community (by slug) that has no point rules yet, on the
+    demo's timeline (`demo_steps.finish` replays it), and the link to a sample resident
+    passbook."""
     lines = [
         seed_community(PLANS[slug], community)
         for slug, community in communities.items()

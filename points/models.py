@@ -252,7 +252,10 @@ class LedgerEntry(models.Model):
         related_name="+",
         verbose_name=_("经办人"),
     )
-    created_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
+    # When the entry was written: now, as services post it. Not `auto_now_add` (which
+    # would overwrite any value): the demo replays a past year and posts each entry at its
+    # moment (points.services' keyword-only `at`). Insert-only all the same.
+    created_at = models.DateTimeField(_("记账时间"), default=timezone.now, editable=False)
 
     objects = LedgerQuerySet.as_manager()
 

@@ -57,9 +57,11 @@ def lock_accounts(households: Iterable[Household | int]) -> dict[int, Account]:
     return {account.household_id: account for account in accounts}
 
 
-def _entry(account: Account, amount: int, **fields) -> LedgerEntry:
+def _entry(
+    account: Account, amount: int, *, at: datetime.datetime | None = None, **fields
+) -> LedgerEntry:
     """A new, unsaved entry moving `account` by `amount` (the caller holds the account's
-    lock); refused when the balance would go below zero."""
+    lock), written now or at `at`; refused when the balance would go below zero."""
     if account.balance + amount < 0:
         raise ValidationError(
             _("存折 %(number)s 的余额（%(balance)s 分）不够扣减 %(amount)s 分。")
@@ -76,6 +78,7 @@ def _entry(account: Account, amount: int, **fields) -> LedgerEntry:
         account=account,
         amount=amount,
         balance_after=account.balance,
+        created_at=at or timezone.now(),
         **fields,
     )
 
@@ -87,6 +90,7 @@ def post_entry(
     kind: str,
     occurred_on: datetime.date,
     by: User,
+    at: datetime.datetime | None = None,
     **fields,
 ) -> LedgerEntry:
     """Post one ledger entry moving `account` by `amount` (signed whole points) and return
@@ -96,12 +100,15 @@ def post_entry(
     (and `account.household` set, which the refusal names). A debit the balance cannot
     cover raises ValidationError (code "insufficient") and writes nothing. The ledger's
     trigger moves the stored balance. `fields` are the entry's other columns (`reason`
-    and `calculation` written with `stored_text`, `reverses_id`, `member`, ...).
+    and `calculation` written with `stored_text`, `reverses_id`, `member`, ...). `at` is
+    when it is written: now, except when the demo replays a past day.
     """
     if not transaction.get_connection().in_atomic_block:
         # Outside a transaction the account's lock would already be gone.
         raise RuntimeError("post_entry runs inside the calling service's transaction")
-    entry = _entry(account, amount, kind=kind, occurred_on=occurred_on, created_by=by, **fields)
+    entry = _entry(
+        account, amount, at=at, kind=kind, occurred_on=occurred_on, created_by=by, **fields
+    )
     entry.save()
     return entry
 
@@ -134,7 +141,13 @@ class ApprovalResult:
 
 
 @retry_on_conflict
-def approve(*, community: Community, attendance_ids: Iterable[int], by: User) -> ApprovalResult:
+def approve(
+    *,
+    community: Community,
+    attendance_ids: Iterable[int],
+    by: User,
+    at: datetime.datetime | None = None,
+) -> ApprovalResult:
     """Approve pending attendance and post one earn entry for each record that earns points.
 
     Records already reviewed (by someone else a moment ago, or a second click) are skipped:
@@ -146,7 +159,8 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
     approved record, with its quote, is then given to points.hooks' listeners (the party
     account), in the same transaction. Where the community requires a second person, the
     records `by` logged themselves stay pending (returned as `own_records`): the rule is
-    read from the database here, whoever calls.
+    read from the database here, whoever calls. `at` is the moment of the review: now,
+    except when the demo replays a past day.
     """
     attendances = list(
         Attendance.objects.select_for_update(of=("self",))
@@ -200,11 +214,12 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
                 else LedgerEntry.Stream.VALUE_ADDED,
                 occurred_on=attendance.activity.date,
                 created_by=by,
+                at=at,
             )
         )
     LedgerEntry.objects.bulk_create(result.entries)
     Attendance.objects.filter(pk__in=[a.pk for a in attendances]).update(
-        status=Attendance.Status.APPROVED, reviewed_by=by, reviewed_at=timezone.now()
+        status=Attendance.Status.APPROVED, reviewed_by=by, reviewed_at=at or timezone.now()
     )
     with translation.override(settings.LANGUAGE_CODE):
         hooks.tell_approved(
@@ -217,9 +232,14 @@ def approve(*, community: Community, attendance_ids: Iterable[int], by: User) ->
 
 @retry_on_conflict
 def reject(
-    *, community: Community, attendance_ids: Iterable[int], reason: str, by: User
+    *,
+    community: Community,
+    attendance_ids: Iterable[int],
+    reason: str,
+    by: User,
+    at: datetime.datetime | None = None,
 ) -> list[Attendance]:
-    """Mark pending records as not approved; they never earn."""
+    """Mark pending records as not approved; they never earn. `at`: as for `approve`."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("请写明不通过的原因。")})
@@ -232,15 +252,17 @@ def reject(
         status=Attendance.Status.REJECTED,
         rejection_reason=reason[:200],
         reviewed_by=by,
-        reviewed_at=timezone.now(),
+        reviewed_at=at or timezone.now(),
     )
     return attendances
 
 
 @retry_on_conflict
-def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEntry | None:
+def undo_approval(
+    *, attendance: Attendance, reason: str, by: User, at: datetime.datetime | None = None
+) -> LedgerEntry | None:
     """Take back an approved record: a reversing entry for its points (nothing is deleted)
-    and the record marked as not approved, with the reason."""
+    and the record marked as not approved, with the reason. `at`: as for `approve`."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("请写明撤销的原因。")})
@@ -268,6 +290,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEnt
             occurred_on=earned.occurred_on,
             reason=stored_text(_lazy("撤销审核：%(reason)s"), reason=reason),
             created_by=by,
+            at=at,
         )
         try:
             with transaction.atomic():
@@ -278,7 +301,7 @@ def undo_approval(*, attendance: Attendance, reason: str, by: User) -> LedgerEnt
         status=Attendance.Status.REJECTED,
         rejection_reason=stored_text(_lazy("撤销：%(reason)s"), reason=reason),
         reviewed_by=by,
-        reviewed_at=timezone.now(),
+        reviewed_at=at or timezone.now(),
     )
     hooks.tell_undone(attendance=locked, reason=reason, by=by)
     return reversal
@@ -293,8 +316,11 @@ def adjust(
     by: User,
     member: Member | None = None,
     on: datetime.date | None = None,
+    at: datetime.datetime | None = None,
 ) -> LedgerEntry:
-    """A manual correction by an admin: an entry of its own, with its reason."""
+    """A manual correction by an admin: an entry of its own, with its reason. `on` is the
+    day the points belong to and `at` when it is written: today and now, except when the
+    demo replays a past day."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("调整积分必须写明原因。")})
@@ -312,6 +338,7 @@ def adjust(
         reason=reason[:200],
         occurred_on=on or timezone.localdate(),
         by=by,
+        at=at,
     )
 
 

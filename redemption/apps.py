@@ -45,7 +45,12 @@ class RedemptionConfig(AppConfig):
         entry_details.register(GOODS_DETAIL)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
-            DemoStep(label=self.verbose_name, order=40, seed="redemption.demo.seed_demo")
+            DemoStep(
+                label=self.verbose_name,
+                order=40,
+                seed="redemption.demo.seed_demo",
+                on_timeline=True,
+            )
         )
         # Its figures on the staff dashboard.
         for figure in FIGURES:

@@ -2,16 +2,15 @@
 quarters before this one replayed as settled rounds, and this quarter's round open at the
 counter, with the redemptions of the households that had the points.
 
-Everything goes through redemption.services, as the counter would: each round is opened
-on its first day (`open_round(on=...)`), households come to the counter on days inside it
-(`redeem(on=...)`, the entry dated that day) and the past rounds are settled on their last
-day (`close_round(on=...)`). A visit spends no more than the passbook held on its day
-nor than the lowest balance on any later day, so no balance, then or now, is driven below
-zero. A few of this quarter's redemptions are cancelled: today's, since `cancel` dates
-the reversing entry today. Each earlier redemption's `created_at`, and each round's
-`created_at` and `opened_at`, is then moved to a time on its day; the ledger entries are
-insert-only and keep their `occurred_on`, and a settled round keeps the real `closed_at`
-(the database refuses any change to it).
+Everything goes through redemption.services, as the counter would, at its moment on the
+demo's timeline (residents.demo_steps), replayed in date order with points' reviews: each
+round is opened on its first day (`open_round(on=...)`), households come to the counter
+at times inside it (`redeem(on=..., at=...)`, the redemption and its entry written then)
+and the past rounds are settled on their last day at 5 pm (`close_round(on=...)`, any
+expiry entries written then). A visit spends no more than the passbook holds at that
+moment, so no balance is driven below zero. A few of this quarter's redemptions are
+cancelled: today's, since `cancel` dates the reversing entry today. Each round's
+`created_at` and `opened_at` is then moved to a time on its day.
 
 `residents`' seed_demo command calls `seed_demo` below after points.demo. A community that
 already has a reward catalogue is left alone, so running it again changes nothing, and a
@@ -28,18 +27,20 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from points.demo import demo_user
-from points.models import Account, LedgerEntry
+from points.models import Account
 from redemption import services
 from redemption.models import Redemption, Reward, Round, RoundItem
 from redemption.selectors import settlement
+from residents.demo_steps import DemoTimeline, Line, demo_steps
 from residents.models import Community, Household
 
 DEMO_SEED = 20261125
@@ -53,6 +54,9 @@ CANCEL_REASONS = (
 SAVING_TARGETS = (5, 5, 10, 10, 15, 20, 30)
 EXTRA_SHARE = 0.45  # a visit stops after each item with this chance
 COUNTER_HOURS = ((8, 30), (9, 0), (9, 40), (10, 15), (10, 50), (13, 40), (14, 20), (15, 30))
+OPENING_TIME = datetime.time(8, 0)
+CLOSING_TIME = datetime.time(17, 0)  # redemption.services settles a past day at 5 pm
+CANCEL_TIME = datetime.time(23, 59)  # today's, after the day's visits
 
 
 @dataclass(frozen=True)
@@ -166,38 +170,6 @@ def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
 
 
 @dataclass
-class _Passbooks:
-    """What each household's passbook held on each day: its entries as (day, amount), so a
-    visit can spend only what was there then and is still there on every later day."""
-
-    entries: dict[int, list[tuple[datetime.date, int]]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, community: Community) -> _Passbooks:
-        rows = LedgerEntry.objects.filter(community=community).values_list(
-            "account__household_id", "occurred_on", "amount"
-        )
-        entries: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
-        for household_id, day, amount in rows.order_by("occurred_on", "pk"):
-            entries[household_id].append((day, amount))
-        return cls(dict(entries))
-
-    def spendable(self, household_id: int, day: datetime.date) -> int:
-        """The lowest balance from `day` on: what a visit on `day` may spend."""
-        entries = sorted(self.entries.get(household_id, []), key=lambda e: e[0])
-        balance = sum(amount for d, amount in entries if d <= day)
-        lowest = balance
-        for d, amount in entries:
-            if d > day:
-                balance += amount
-                lowest = min(lowest, balance)
-        return max(lowest, 0)
-
-    def spend(self, household_id: int, day: datetime.date, points: int) -> None:
-        self.entries.setdefault(household_id, []).append((day, -points))
-
-
-@dataclass
 class _Seeder:
     plan: RedemptionPlan
     community: Community
@@ -205,6 +177,7 @@ class _Seeder:
     counter: AbstractBaseUser
     today: datetime.date
     rng: random.Random
+    timeline: DemoTimeline
 
     def catalogue(self) -> dict[str, Reward]:
         rewards = Reward.objects.bulk_create(
@@ -312,76 +285,92 @@ class _Seeder:
             weights = [specs[i.reward.name].weight for i in choice]
         return {pk: quantity for pk, quantity in wanted.items() if quantity}
 
-    def replay(
-        self, round_: Round, households: list[Household], passbooks: _Passbooks
-    ) -> list[Redemption]:
-        """Open the round on its first day and serve its visitors, day by day."""
-        round_ = services.open_round(round_=round_, by=self.admin, on=round_.opens_on)
-        Round.objects.filter(pk=round_.pk).update(opened_at=_at(round_.opens_on, 8, 0))
-        items = list(round_.items.select_related("reward").order_by("point_price", "pk"))
-        by_pk = {item.pk: item for item in items}
-        cheapest = min(item.point_price for item in items)
-        taken: dict[int, dict[int, int]] = defaultdict(dict)
-        budget = round_.budget_yuan
-        made = []
+    def schedule(self, spec: RoundSpec, round_: Round, households: list[Household]) -> None:
+        """Put the round on the timeline: opened on its first day, its visitors served at
+        their times, then settled on its last day (a past round) or a few of its
+        redemptions cancelled today (this quarter's)."""
+        replay = _Replay(self, round_)
+        self.timeline.at(round_.opens_on, OPENING_TIME, replay.open)
         for day, household in self.visits(round_, households):
-            points = passbooks.spendable(household.pk, day)
-            if points < max(cheapest, self.rng.choice(SAVING_TARGETS)):
-                continue  # saving up for something dearer
-            wanted = self.basket(items, points, budget, taken[household.pk])
-            if not wanted:
-                continue
-            at = None
-            if day < self.today:
-                hour, minute = self.rng.choice(COUNTER_HOURS)
-                at = _at(day, hour, minute) + datetime.timedelta(minutes=self.rng.randrange(20))
-            redemption = services.redeem(
-                community=self.community,
-                household=household,
-                quantities=wanted,
-                submission_key=uuid.UUID(int=self.rng.getrandbits(128), version=4),
-                by=self.counter,
-                on=day,
-                at=at,
-            )
-            for pk, quantity in wanted.items():
-                by_pk[pk].taken += quantity
-                taken[household.pk][pk] = taken[household.pk].get(pk, 0) + quantity
-            budget -= redemption.cost_yuan
-            passbooks.spend(household.pk, day, redemption.points)
-            made.append(redemption)
-        return made
-
-    def cancel(self, made: list[Redemption]) -> int:
-        """Take back a few of this quarter's redemptions (today's first: a wrong item is
-        noticed at the counter), giving their points back."""
-        chosen = sorted(made, key=lambda r: r.pk, reverse=True)[: self.plan.cancellations]
-        for redemption in chosen:
-            services.cancel(
-                redemption=redemption, reason=self.rng.choice(CANCEL_REASONS), by=self.admin
-            )
-        return len(chosen)
+            hour, minute = self.rng.choice(COUNTER_HOURS)
+            minutes = hour * 60 + minute + self.rng.randrange(20)
+            time = datetime.time(minutes // 60, minutes % 60)
+            self.timeline.at(day, time, partial(replay.visit, day, household))
+        if spec.quarters_ago == 0:
+            self.timeline.at(self.today, CANCEL_TIME, replay.cancel)
+        else:
+            self.timeline.at(round_.closes_on, CLOSING_TIME, replay.close)
 
     def run(self) -> None:
         rewards = self.catalogue()
+        # Who has points to spend is seen at each visit, when the timeline is replayed.
         households = list(
             Household.objects.filter(
-                community=self.community,
-                status=Household.Status.ACTIVE,
-                pk__in=Account.objects.filter(community=self.community, balance__gt=0).values(
-                    "household_id"
-                ),
+                community=self.community, status=Household.Status.ACTIVE
             ).order_by("pk")
         )
-        passbooks = _Passbooks.load(self.community)
         for spec in ROUNDS:
-            round_ = self.round(spec, rewards)
-            made = self.replay(round_, households, passbooks)
-            if spec.quarters_ago == 0:
-                self.cancel(made)
-            else:
-                services.close_round(round_=round_, by=self.admin, on=round_.closes_on)
-                passbooks = _Passbooks.load(self.community)  # with any expiry entries
+            self.schedule(spec, self.round(spec, rewards), households)
+
+
+class _Replay:
+    """One round's actions, called in date order when the timeline is replayed."""
+
+    def __init__(self, seeder: _Seeder, round_: Round) -> None:
+        self.seeder = seeder
+        self.round = round_
+        self.items: list[RoundItem] = []
+        self.taken: dict[int, dict[int, int]] = defaultdict(dict)
+        self.budget = round_.budget_yuan
+        self.made: list[Redemption] = []
+
+    def open(self, at: datetime.datetime | None) -> None:
+        seeder, round_ = self.seeder, self.round
+        self.round = services.open_round(round_=round_, by=seeder.admin, on=round_.opens_on)
+        if at is not None:
+            Round.objects.filter(pk=round_.pk).update(opened_at=at)
+        self.items = list(round_.items.select_related("reward").order_by("point_price", "pk"))
+
+    def visit(self, day: datetime.date, household: Household, at: datetime.datetime | None):
+        seeder, rng = self.seeder, self.seeder.rng
+        points = (
+            Account.objects.filter(household=household).values_list("balance", flat=True).first()
+            or 0
+        )
+        cheapest = min(item.point_price for item in self.items)
+        if points < max(cheapest, rng.choice(SAVING_TARGETS)):
+            return  # saving up for something dearer
+        wanted = seeder.basket(self.items, points, self.budget, self.taken[household.pk])
+        if not wanted:
+            return
+        redemption = services.redeem(
+            community=seeder.community,
+            household=household,
+            quantities=wanted,
+            submission_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+            by=seeder.counter,
+            on=day,
+            at=at,
+        )
+        by_pk = {item.pk: item for item in self.items}
+        for pk, quantity in wanted.items():
+            by_pk[pk].taken += quantity
+            self.taken[household.pk][pk] = self.taken[household.pk].get(pk, 0) + quantity
+        self.budget -= redemption.cost_yuan
+        self.made.append(redemption)
+
+    def close(self, at: datetime.datetime | None) -> None:
+        services.close_round(round_=self.round, by=self.seeder.admin, on=self.round.closes_on)
+
+    def cancel(self, at: datetime.datetime | None) -> None:
+        """Take back a few of this quarter's redemptions (today's first: a wrong item is
+        noticed at the counter), giving their points back."""
+        seeder = self.seeder
+        chosen = sorted(self.made, key=lambda r: r.pk, reverse=True)[: seeder.plan.cancellations]
+        for redemption in chosen:
+            services.cancel(
+                redemption=redemption, reason=seeder.rng.choice(CANCEL_REASONS), by=seeder.admin
+            )
 
 
 def _yuan(value: Decimal) -> str:
@@ -408,8 +397,9 @@ def _summary(community: Community) -> str:
     return f"{community.name}：兑换物品 {rewards} 种；" + "；".join(parts)
 
 
-def seed_community(plan: RedemptionPlan, community: Community) -> str:
-    """One community's catalogue and rounds; returns its summary line."""
+def seed_community(plan: RedemptionPlan, community: Community) -> Line:
+    """One community's catalogue and rounds, the rounds' actions put on the demo's
+    timeline; returns its summary line (a function, once the actions are on it)."""
     if (
         Reward.objects.filter(community=community).exists()
         or Round.objects.filter(community=community).exists()
@@ -426,13 +416,15 @@ def seed_community(plan: RedemptionPlan, community: Community) -> str:
         counter=counter,
         today=timezone.localdate(),
         rng=random.Random(plan.seed),
+        timeline=demo_steps.timeline,
     ).run()
-    return _summary(community)
+    return partial(_summary, community)
 
 
 @transaction.atomic
-def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
-    """Redemption data for each demo community (by slug) that has no catalogue yet."""
+def seed_demo(*, communities: Mapping[str, Community]) -> list[Line]:
+    """Redemption data for each demo community (by slug) that has no catalogue yet, its
+    rounds on the demo's timeline (`demo_steps.finish` replays it)."""
     return [
         seed_community(PLANS[slug], community)
         for slug, community in communities.items()

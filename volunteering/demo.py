@@ -55,6 +55,9 @@ from volunteering.models import (
 
 DEMO_SEED = 20261122
 WINDOW_DAYS = 365  # activities from a year ago up to yesterday
+# The first passbook (the one seed_demo prints a resident link to) belongs to an elderly
+# couple who volunteer often, so the sample passbook shows a year of service.
+SHOWCASE_WEIGHT = 12.0
 
 # --- Plans -----------------------------------------------------------------------------
 
@@ -157,6 +160,7 @@ class Person:
     is_in_service: bool
     employer: str
     group_id: int | None
+    showcase: bool = False  # of the community's first passbook
 
 
 @dataclass
@@ -185,11 +189,23 @@ def _people(community: Community, today: datetime.date) -> list[Person]:
             "is_in_service_party_member",
             "employer",
             "household__building_group_id",
+            "household__passbook_number",
         )
     )
+    first = min((row[-1] for row in rows), default=None)
     return [
-        Person(pk, today.year - year, gender, tuple(specs), party, in_service, employer, group)
-        for pk, year, gender, specs, party, in_service, employer, group in rows
+        Person(
+            pk,
+            today.year - year,
+            gender,
+            tuple(specs),
+            party,
+            in_service,
+            employer,
+            group,
+            number == first,
+        )
+        for pk, year, gender, specs, party, in_service, employer, group, number in rows
     ]
 
 
@@ -232,7 +248,9 @@ def _staff_user(community: Community, username: str) -> AbstractBaseUser | None:
 
 
 def _age_weight(person: Person) -> float:
-    """Older residents volunteer more often (老年人多)."""
+    """Older residents volunteer more often (老年人多); the first passbook's couple most."""
+    if person.showcase:
+        return 3.0 * SHOWCASE_WEIGHT
     if person.age >= 60:
         return 3.0
     if person.age >= 45:

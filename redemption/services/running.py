@@ -193,6 +193,7 @@ def redeem(
         reason=stored_text(_lazy("兑换单 %(number)s"), number=number),
         occurred_on=on,
         by=by,
+        at=at,
     )
     round_.spent_yuan += cost
     round_.save(update_fields=["receipt_serial", "spent_yuan"])
@@ -342,7 +343,7 @@ WITH over AS (
         occurred_on, created_by_id, created_at
     )
     SELECT community_id, id, 'expire', %(keep)s - balance, %(keep)s, %(stream)s, '',
-        %(reason)s, %(day)s, %(by)s, now()
+        %(reason)s, %(day)s, %(by)s, %(at)s
     FROM over ORDER BY id
     RETURNING amount
 )
@@ -350,7 +351,7 @@ SELECT count(*), COALESCE(-SUM(amount), 0) FROM posted
 """
 
 
-def _expire(round_: Round, *, by: User, on: datetime.date) -> Expiry:
+def _expire(round_: Round, *, by: User, on: datetime.date | None) -> Expiry:
     if round_.balance_policy == Round.BalancePolicy.CARRY:
         return Expiry(0, 0)
     if round_.balance_policy == Round.BalancePolicy.CLEAR:
@@ -371,8 +372,9 @@ def _expire(round_: Round, *, by: User, on: datetime.date) -> Expiry:
                 "keep": keep,
                 "stream": LedgerEntry.Stream.VALUE_ADDED,
                 "reason": reason,
-                "day": on,
+                "day": on or timezone.localdate(),
                 "by": by.pk,
+                "at": _moment(on),  # the closing's moment: now, or a replayed day's
             },
         )
         households, points = cursor.fetchone()
@@ -387,7 +389,7 @@ def close_round(*, round_: Round, by: User, on: datetime.date | None = None) -> 
     locked = Round.objects.select_for_update().get(pk=round_.pk)
     if locked.status != Round.Status.OPEN:
         raise ValidationError(_("只有正在兑换的兑换期可以结账。"), code="status")
-    expiry = _expire(locked, by=by, on=on or timezone.localdate())
+    expiry = _expire(locked, by=by, on=on)
     locked.status = Round.Status.CLOSED
     locked.closed_at = _moment(on)
     locked.closed_by = by

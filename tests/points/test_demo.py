@@ -178,3 +178,47 @@ def test_seed_demo_prints_a_working_resident_passbook_link_every_run(seeded_demo
     response = client.get(f"/p/{demo.DEMO_TOKEN}/", follow=True)
     assert response.status_code == 200
     assert "SX-00001" in response.content.decode()
+
+
+def test_the_passbooks_read_like_a_year_each_entry_written_on_its_day_in_order():
+    # Written in date order: in every passbook, a later line was never written earlier,
+    # so the dates and the running balances read down together.
+    rows = LedgerEntry.objects.order_by("account_id", "pk").values_list(
+        "account_id", "created_at", "amount", "balance_after"
+    )
+    previous: dict[int, tuple] = {}
+    for account_id, written, amount, balance_after in rows:
+        if account_id in previous:
+            last_written, last_balance = previous[account_id]
+            assert written >= last_written
+            assert balance_after == last_balance + amount
+        else:
+            assert balance_after == amount
+        previous[account_id] = (written, balance_after)
+
+    # Each earning written on its review day, a few days after the activity; each
+    # carry-over on the passbook's first day; each undone approval the next morning.
+    earned = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN).select_related("attendance")
+    for entry in earned:
+        assert entry.posted_on == demo.review_day(entry.occurred_on) > entry.occurred_on
+        if entry.attendance.status == Attendance.Status.APPROVED:  # not undone since
+            assert entry.attendance.reviewed_at == entry.created_at
+    for entry in LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ADJUST):
+        assert entry.posted_on == entry.occurred_on
+    undone = LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.REVERSE, reverses__kind=LedgerEntry.Kind.EARN
+    ).select_related("reverses")
+    for entry in undone:
+        assert entry.posted_on == entry.reverses.posted_on + datetime.timedelta(days=1)
+
+    # Spread over the year: every one of the last four quarters has entries written in it.
+    today = timezone.localdate()
+    quarters = {
+        (day.year, (day.month - 1) // 3)
+        for day in (
+            timezone.localdate(e.created_at) for e in LedgerEntry.objects.only("created_at")
+        )
+    }
+    for months_ago in (0, 3, 6, 9):
+        day = today - datetime.timedelta(days=months_ago * 30)
+        assert (day.year, (day.month - 1) // 3) in quarters

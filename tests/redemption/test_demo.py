@@ -80,6 +80,7 @@ def test_redemptions_were_made_at_the_counter_on_days_inside_their_rounds_few_ca
         day = timezone.localtime(redemption.created_at).date()
         assert redemption.round.opens_on <= day <= redemption.round.closes_on
         assert day == redemption.entry.occurred_on <= timezone.localdate()
+        assert redemption.entry.posted_on == day  # written into the passbook that day
         assert redemption.entry.kind == LedgerEntry.Kind.REDEEM
         assert redemption.created_by.username in clerks
         assert redemption.number.startswith(

@@ -15,6 +15,7 @@ from points import demo as points_demo
 from redemption import demo
 from redemption.models import Redemption, Reward, Round
 from residents import demo as residents_demo
+from residents.demo_steps import demo_steps
 from residents.models import Community
 from tests.conftest import kept_seeding
 from volunteering import demo as volunteering_demo
@@ -39,7 +40,7 @@ def before_redemption(django_db_setup, django_db_blocker):
         report = residents_demo.seed_demo(households=HOUSEHOLDS)
         communities = {s.community.slug: s.community for s in report.communities}
         volunteering_demo.seed_demo(communities=communities)
-        points_demo.seed_demo(communities=communities)
+        demo_steps.finish(points_demo.seed_demo(communities=communities))
 
     yield from kept_seeding(django_db_blocker, register_volunteering_and_points)
 
@@ -61,11 +62,11 @@ def test_the_same_day_and_seed_give_the_same_redemptions():
         )
 
     with transaction.atomic():
-        first_lines = demo.seed_demo(communities=communities)
+        first_lines = demo_steps.finish(demo.seed_demo(communities=communities))
         first = made()
         transaction.set_rollback(True)
     assert not Redemption.objects.exists()
-    second_lines = demo.seed_demo(communities=communities)
+    second_lines = demo_steps.finish(demo.seed_demo(communities=communities))
 
     assert made() == first and len(first) > 20
     assert second_lines == first_lines
@@ -85,7 +86,7 @@ def test_a_database_seeded_before_redemption_existed_gains_its_data():
 def test_a_community_without_staff_gets_no_redemption_data():
     empty = Community.objects.create(name="空居民区", slug="empty", passbook_prefix="EM")
 
-    lines = demo.seed_demo(communities={"qihe3": empty})
+    lines = demo_steps.finish(demo.seed_demo(communities={"qihe3": empty}))
 
     assert lines == ["空居民区：还没有工作人员账号，暂不生成兑换数据"]
     assert not Reward.objects.exists()

@@ -1,7 +1,10 @@
 """Opening and closing a round from its page: confirmed by a ticked box, with what closing
 does to balances said first; refusals and conflicts shown."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from points.models import Account, LedgerEntry
 from redemption import services
@@ -129,3 +132,17 @@ def test_only_admins_open_and_close(staff_client, running, draft):
 def test_open_and_close_accept_only_post(admin, running, draft):
     assert admin.get(url("round_open", draft)).status_code == 405
     assert admin.get(url("round_close", running)).status_code == 405
+
+
+def test_a_closing_replayed_on_a_past_day_writes_its_expiries_at_that_day_s_closing(community):
+    round_, _items = open_round_with(community, balance_policy="clear")
+    give_points(HouseholdFactory(community=community), 30)
+    day = timezone.localdate() - datetime.timedelta(days=3)
+
+    services.close_round(round_=round_, by=UserFactory(), on=day)
+
+    expiry = LedgerEntry.objects.get(kind="expire")
+    round_.refresh_from_db()
+    assert expiry.created_at == round_.closed_at
+    assert (expiry.posted_on, expiry.occurred_on) == (day, day)
+    assert expiry.balance_after == 0
