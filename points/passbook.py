@@ -144,13 +144,16 @@ def end_stale_resident_session(request: HttpRequest) -> None:
 
 def private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """For every page a resident session opens: no caching anywhere, and no Referer leaving
-    the page (the link may hold a token)."""
+    the site. A page whose address holds the passbook's token (the QR link) sends no Referer
+    at all; the others send it to this site only ("same-origin"): under "no-referrer"
+    browsers post their forms with `Origin: null`, which the CSRF check refuses, so 退出查看
+    and the wish form would fail in a real browser."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "no-referrer" if "token" in kwargs else "same-origin"
         return response
 
     return wrapper

@@ -138,7 +138,7 @@ def test_the_page_is_private_and_links_back_to_the_passbook(household):
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert f'href="{PASSBOOK}"' in response.content.decode()
 
 
