@@ -46,3 +46,22 @@ def test_a_resident_opens_the_passbook_link_on_a_phone_and_sees_the_balance(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360  # nothing wider than the phone
     screenshot(page, "09-resident-passbook")
+
+
+def test_a_resident_leaves_the_passbook_with_its_button_in_a_real_browser(live_server, phone_page):
+    # Chromium posts a form under a no-referrer policy with `Origin: null`, which Django's
+    # CSRF check refuses (403): the passbook's pages must not send that policy.
+    community = CommunityFactory(name="山鑫阳光城居民区", slug="shanxin", passbook_prefix="SX")
+    household = HouseholdFactory(community=community)
+    MemberFactory(household=household, name="郑兴友")
+    token = passbook.issue_tokens(households=[household], by=UserFactory())[household.pk]
+
+    page = phone_page
+    page.goto(f"{live_server.url}/p/{token}/")
+    page.wait_for_url("**/passbook/")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="退出查看").click()
+    assert posted.value.status == 200
+    assert page.locator("body").inner_text().count("403") == 0
+    page.goto(f"{live_server.url}/passbook/")
+    assert household.passbook_number not in page.content()
