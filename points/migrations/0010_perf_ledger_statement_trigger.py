@@ -156,6 +156,6 @@ CREATE TRIGGER points_account_balance_guard
 
 
 class Migration(migrations.Migration):
-    dependencies = [("points", "0007_guards_run_as_owner")]
+    dependencies = [("points", "0009_merge_round_17_18")]
 
     operations = [migrations.RunSQL(FORWARD, REVERSE)]
