@@ -163,11 +163,13 @@ residence come from one hand-written statement and the page of entries from a se
 (`points/passbook_page.py`), built from the models' columns into model instances: 10 → 2
 queries per page. (c) The round card (the same for the whole community) is cached per
 community for a minute. (d) The entries' 30 table rows are written in Python instead of 30
-iterations of template logic (the profile had put a third of the request there). Passbook
+iterations of template logic (cProfile had put about 40% of the view's time there). Passbook
 req/s against the floor, 300 sample households at 10M entries: **0.16× (baseline full run)
 → 0.27× (a–c) → 0.34× (d)**. What remains is Django's fixed cost per request on both sides
 of the ratio — the same middleware stack serves the floor — plus the page's template
-(inheritance, translations, the panel, the cached "how to earn" fragment).
+(inheritance, translations, the panel, the cached "how to earn" fragment). The full run's
+"flat" check (req/s at 10M ÷ at 10k) is 0.69× for the app against 0.93× for the floor
+(1.06× before the changes); not profiled in this round.
 
 **3. Attendance of 200.** The participants' check reads three columns (`id`, `is_active`,
 the household's status) instead of building 400 model instances; every check of the page
@@ -179,14 +181,15 @@ them (the table above). Where the time goes: the dashboard's two figures of the 
 every entry of the community for the year (about 2.5 s each on this machine) and the top
 balances sort every account; the standings and their notice group the quarter's earned
 entries of every household; the review queue lists every pending attendance without a
-limit (the benchmark's attendance runs leave thousands pending); the household list sorts
+limit (the benchmark's attendance runs leave 1,200 pending); the household list sorts
 all 100,000 households by compound name and natural building/room order before taking 25.
 Per-community rollups kept by the ledger's statement trigger (earned and redeemed per
 community and month, earned per account and quarter), reconciled by `reconcile_ledger`,
 and a page size for the review queue are the next step.
 
-**Import, ≤ 5 s for 10,000 rows.** Unchanged code; see the table (its time grows with the
-machine's load: 4.2–4.4 s at load 2, about 21 s at load 13).
+**Import, ≤ 5 s for 10,000 rows.** Unchanged code; its time follows the machine's load
+(4.2–4.4 s at load about 2 in earlier runs; 21.4 s and 13.6 s in this session's two full
+runs at load 10–15).
 """
 
 
