@@ -3,13 +3,15 @@ same key (the resident's session), with two raw SQL queries and string joining.
 
 Content, as on the page: community, passbook number and address; balance; points earned
 this quarter and this year; each member's share this year; the open (or last settled)
-redemption round with its number of items; the current quarter's latest entries with who
-and which activity. The page's "how to earn points" list is the same for every household
-and cached by the application, so the floor leaves it out. No template, no ORM.
+redemption round with its number of items; the current quarter's latest entries (as posted,
+by their day in the site's time zone) with who and which activity. The page's "how to earn
+points" list is the same for every household and cached by the application, so the floor
+leaves it out. No template, no ORM.
 """
 
 from __future__ import annotations
 
+import datetime
 from html import escape
 
 from django.db import connection
@@ -55,12 +57,12 @@ FROM h
 """
 
 ENTRIES = """
-SELECT e.id, e.kind, e.amount, e.balance_after, e.occurred_on, m.name, act.title
+SELECT e.id, e.kind, e.amount, e.balance_after, e.created_at, m.name, act.title
 FROM points_ledgerentry e
 LEFT JOIN residents_member m ON m.id = e.member_id
 LEFT JOIN volunteering_activity act ON act.id = e.activity_id
 WHERE e.account_id = (SELECT id FROM points_account WHERE household_id = %s)
-  AND e.occurred_on BETWEEN %s AND %s
+  AND e.created_at >= %s AND e.created_at < %s
 ORDER BY e.id DESC LIMIT %s
 """
 
@@ -70,6 +72,7 @@ def passbook_floor(request: HttpRequest) -> HttpResponse:
     if household_id is None:
         return HttpResponse(status=403)
     today = timezone.localdate()
+    zone = timezone.get_current_timezone()
     quarter, year = quarter_of(today), Period(today.year)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -85,7 +88,12 @@ def passbook_floor(request: HttpRequest) -> HttpResponse:
         summary = cursor.fetchone()
         if summary is None:
             return HttpResponse(status=403)
-        cursor.execute(ENTRIES, [household_id, quarter.start, quarter.end, PASSBOOK_PAGE_SIZE + 1])
+        # The quarter's entries as posted (written), in the site's time zone, like the page.
+        posted = [
+            datetime.datetime.combine(day, datetime.time.min, zone)
+            for day in (quarter.start, quarter.end + datetime.timedelta(days=1))
+        ]
+        cursor.execute(ENTRIES, [household_id, *posted, PASSBOOK_PAGE_SIZE + 1])
         rows = cursor.fetchall()
     community, number, compound, building, unit, room, balance, q, y, members, rnd = summary
     address = "-".join(str(p) for p in (building, unit, room) if p)
@@ -94,7 +102,8 @@ def passbook_floor(request: HttpRequest) -> HttpResponse:
         f"<p>{escape(compound or '')} {escape(address)}</p><p>{balance}</p>"
         f"<p>{q} {y}</p><p>{escape(members or '')}</p><p>{escape(rnd or '')}</p><table>"
     ]
-    for _pk, kind, amount, after, day, name, title in rows[:PASSBOOK_PAGE_SIZE]:
+    for _pk, kind, amount, after, posted_at, name, title in rows[:PASSBOOK_PAGE_SIZE]:
+        day = timezone.localdate(posted_at)
         lines.append(
             f"<tr><td>{day}</td><td>{kind}</td><td>{escape(name or '')}</td>"
             f"<td>{escape(title or '')}</td><td>{amount:+d}</td><td>{after}</td></tr>"

@@ -92,6 +92,8 @@ def main() -> None:
         results["reconcile"] = out.getvalue().strip()
     log("queries per page (after the close) …")
     results["pages"] = measure.pages(world, sessions)
+    log("staff pages at scale, p50 / p95 …")
+    results["staff_pages"] = measure.staff_pages(world)
     results["disk_used_gb"] = (shutil.disk_usage(ROOT).used - disk_before.used) / 1e9
     results["total_seconds"] = time.perf_counter() - started
     results["machine"] = machine()
@@ -99,6 +101,7 @@ def main() -> None:
     print(table)
     for page in results["pages"]:
         print(f"{page['name']:40} {page['status']} {page['queries']:3} q {page['ms']:8.1f} ms")
+    print(report.staff_table(results))
     if not args.no_write:
         report.write(ROOT / "docs" / "benchmarks.md", results, table)
         log("wrote docs/benchmarks.md")

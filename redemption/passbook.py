@@ -6,26 +6,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from points.entry_details import EntryDetail
 from points.models import LedgerEntry
 from points.panels import PassbookPanel
-from redemption.models import RedemptionLine, Round
+from redemption.models import RedemptionLine, Round, RoundItem
 from residents.models import Household
+
+# The card is the same for every household of a community: kept in the cache for a minute
+# per community (one query a minute instead of one per page), and forgotten in this process
+# as soon as a round or its list of items changes (other server processes see the change
+# within the minute).
+CARD_CACHE_SECONDS = 60
+
+
+def _card_key(community_id: int) -> str:
+    return f"redemption.round_card.{community_id}"
 
 
 def round_card(household: Household) -> dict:
     """The open round of the household's community (name, dates, where, how many items,
     what happens to points at closing) and its phase — “正在兑换” only on its days, before
-    them from which day — else the last settled round's name, else nothing. One query: the
-    open round sorts before every settled one."""
-    shown = (
-        Round.objects.filter(community_id=household.community_id)
-        .annotate(item_count=Count("items"))
-        .open_or_last_closed()
-    )
+    them from which day — else the last settled round's name, else nothing. One query (a
+    minute, per community): the open round sorts before every settled one. The phase is
+    worked out from the round on every page, so a cached round still turns from “early” to
+    “正在兑换” on its first day."""
+    key = _card_key(household.community_id)
+    shown = cache.get(key, default=False)
+    if shown is False:
+        shown = (
+            Round.objects.filter(community_id=household.community_id)
+            .annotate(item_count=Count("items"))
+            .open_or_last_closed()
+        )
+        cache.set(key, shown, CARD_CACHE_SECONDS)
     is_open = shown is not None and shown.status == Round.Status.OPEN
     return {
         "round": shown if is_open else None,
@@ -72,3 +91,14 @@ GOODS_DETAIL = EntryDetail(
     kinds=frozenset({LedgerEntry.Kind.REDEEM}),
     details=goods_taken,
 )
+
+
+def _forget_card(sender, instance, **kwargs) -> None:
+    key = _card_key(instance.community_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+for _model in (Round, RoundItem):
+    post_save.connect(_forget_card, sender=_model, dispatch_uid=f"round_card_{_model.__name__}")
+    post_delete.connect(_forget_card, sender=_model, dispatch_uid=f"round_card_{_model.__name__}")

@@ -17,12 +17,13 @@ from points.passbook import (
     household_for_token,
     is_throttled,
     private,
-    resident_household,
+    resident_household_id,
     start_resident_session,
     unavailable,
 )
+from points.passbook_page import entry_rows, passbook_page
 from points.rules import pick_rule, plain_words, rules_in_force
-from points.selectors import mask_name, parse_period, passbook_view, quarter_of
+from points.selectors import parse_period, quarter_of
 from residents import parsing
 from residents.home_pages import household_pages
 from residents.models import Household
@@ -73,8 +74,8 @@ def _staff_opens_link(request: HttpRequest, household: Household | None) -> Http
 @require_GET
 @private
 def passbook(request: HttpRequest) -> HttpResponse:
-    household = resident_household(request)
-    if household is None:
+    household_id = resident_household_id(request)
+    if household_id is None:
         return unavailable(request)
     today = timezone.localdate()
     try:  # a quarter that cannot have entries (or no quarter) shows this quarter
@@ -84,8 +85,12 @@ def passbook(request: HttpRequest) -> HttpResponse:
     if period.is_year or period.start > today:
         period = quarter_of(min(period.start, today))
     before = parsing.optional_identifier(request.GET.get("before"))
-    view = passbook_view(household=household, period=period, before=before)
-    members = [mask_name(m.name) for m in household.members.filter(is_active=True)]
+    # Two reads for the whole page (the household in residence and its figures; the entries).
+    page = passbook_page(household_id=household_id, period=period, before=before)
+    if page is None:
+        return unavailable(request)
+    view, members = page
+    household = view.household
     return render(
         request,
         "points/resident/passbook.html",
@@ -100,6 +105,7 @@ def passbook(request: HttpRequest) -> HttpResponse:
             # Called by the template only when its cached fragment has expired.
             "ways_to_earn": partial(_ways_to_earn, household),
             "ways_to_earn_seconds": WAYS_TO_EARN_CACHE_SECONDS,
+            "entry_rows": entry_rows(view.entries),
             "today": timezone.localdate(),
         },
     )

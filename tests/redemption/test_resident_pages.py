@@ -4,9 +4,11 @@ round's items (`passbook/rewards/`), their pictures and the household's redempti
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 
 import pytest
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
@@ -105,11 +107,12 @@ def test_a_staff_login_is_not_a_resident_session(staff_client, household):
     assert staff_client.get(PAGE).status_code == 403
 
 
-def test_an_expired_resident_session_gets_the_unavailable_page(household):
-    client = resident_client(household)
-    session = client.session
-    session.set_expiry(-1)
-    session.save()
+def test_an_expired_resident_session_gets_the_unavailable_page(household, monkeypatch):
+    # Opened SESSION_SECONDS and one second ago (the session's signed cookie dates from then).
+    issued = int(time.time()) - passbook.SESSION_SECONDS - 1
+    with monkeypatch.context() as m:
+        m.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(issued))
+        client = resident_client(household)
 
     assert client.get(PAGE).status_code == 403
 
