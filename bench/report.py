@@ -138,7 +138,7 @@ Each figure below was measured on the same 10M-entry bench database before and a
 change, app and floor in the same run, on this shared machine while it was heavily loaded
 (load average 8–15 on 2 cores): read the ratios.
 
-**1. Closing a round: a statement-level ledger trigger (points/0010_perf).** The ledger's
+**1. Closing a round: a statement-level ledger trigger (points/0011_perf).** The ledger's
 per-row trigger (`points_ledger_post`, one `UPDATE points_account` per entry and the
 balance guard on each) became an `AFTER INSERT … FOR EACH STATEMENT` trigger with a
 transition table: one `UPDATE` moves every account named by the statement by the sum of
@@ -180,7 +180,7 @@ such a row is on the page); the cached round card keeps its phase and note. The 
 2 statements plus one for each registered panel that has something to read (the household's
 wishes, the community's notices, what is under publication, and the building group's star
 when the household has a group): 5 or 6 queries, not 2.
-The ledger trigger's migration is now `points/0010_perf`.
+The ledger trigger's migration is now `points/0011_perf`.
 
 **3. Attendance of 200.** The participants' check reads three columns (`id`, `is_active`,
 the household's status) instead of building 400 model instances; every check of the page

@@ -156,6 +156,6 @@ CREATE TRIGGER points_account_balance_guard
 
 
 class Migration(migrations.Migration):
-    dependencies = [("points", "0009_merge_round_17_18")]
+    dependencies = [("points", "0010_demodates_entry_written_at")]
 
     operations = [migrations.RunSQL(FORWARD, REVERSE)]
