@@ -72,15 +72,32 @@ def demo() -> None:
     os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000"])
 
 
+# The suite runs in two worker processes (pytest-xdist), each with its own test database
+# (test_<name>_gw0, _gw1) on the same server. A test file stays in one worker, so fixtures
+# kept for a module are made once; files are handed out in the order tests/conftest.py
+# gives (not reordered by size): the longest tests first, the demo's readers last.
+PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+
+
+def parallel(pytest_args: list[str]) -> list[str]:
+    """PARALLEL, unless the arguments already say how to run (`-n 0` runs in one process)."""
+    chosen = any(
+        arg == "-n" or arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist"
+        for arg in pytest_args
+    )
+    return [] if chosen else PARALLEL
+
+
 def test(pytest_args: list[str]) -> None:
     ensure_environment()
     os.chdir(ROOT)
-    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *pytest_args])
+    os.execv(str(PYTHON), [str(PYTHON), "-m", "pytest", *parallel(pytest_args), *pytest_args])
 
 
 def reliability(pytest_args: list[str]) -> None:
     os.environ["RELIABILITY_REPORT"] = str(ROOT / "docs" / "reliability.md")
-    test(["tests/security", "tests/reliability", *pytest_args])
+    # One process: the report is gathered in the session and written once at its end.
+    test(["tests/security", "tests/reliability", "-n", "0", *pytest_args])
 
 
 def main() -> None:

@@ -58,9 +58,9 @@ INSTALLED_APPS = [
     "volunteering",
     "points",
     "redemption",
+    "party",
     "needs",
     "subdistrict",
-    "party",
 ]
 
 MIDDLEWARE = [

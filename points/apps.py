@@ -10,7 +10,7 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         from points.dashboard import FIGURES
-        from points.models import Account, LedgerEntry, PointRule
+        from points.models import Account, LedgerEntry, PassbookPolicy, PointRule
         from points.passbook import is_resident_visit
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
@@ -28,6 +28,8 @@ class PointsConfig(AppConfig):
         audited_tables.register(
             PointRule, page=lambda rule: reverse("points:rule_edit", args=[rule.pk])
         )
+        # 基础分也计入家庭存折: set on a higher app's settings page, so no page of its own.
+        audited_tables.register(PassbookPolicy)
         # Its demo data, after the apps below it (seed_demo).
         demo_steps.register(
             DemoStep(

@@ -23,7 +23,7 @@ from residents.models import Community
 from subdistrict.models import StarContest, StarEntry, SubDistrictRole
 
 USERNAME = "jd_admin"
-FULL_NAME = "石化街道 · 葛文静"
+FULL_NAME = "葛文静"
 # (building groups per community, kinds in turn, the stars given in turn; None: no star)
 ENTRIES_PER_COMMUNITY = 3
 KINDS = ["study", "health", "safety", "filial", "party", "culture"]
@@ -85,7 +85,7 @@ def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
     year = timezone.localdate().year
     contest = StarContest.objects.filter(subdistrict=street, year=year).first()
     if contest is not None:
-        return [f"{street.name}：{contest.title}已存在，未改动"]
+        return [f"{street.name}：{contest.title}（先前已生成，保持原样）"]
     contest = StarContest.objects.create(
         subdistrict=street,
         year=year,

@@ -54,9 +54,16 @@ _demo_seeding = {"open": False}
 
 
 def pytest_collection_modifyitems(config, items):
-    """The tests that read the shared demo seeding run last, after every other test (in
-    their collected order otherwise): the seeding stays until the session ends."""
-    items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
+    """The longest tests (marked `long`) run first, so that with two workers (config/dev.py
+    test) neither is left running one of them alone at the end; the tests that read the
+    shared demo seeding run last, after every other test, since the seeding stays until the
+    session ends. Otherwise in their collected order."""
+    items.sort(
+        key=lambda item: (
+            "seeded_demo" in getattr(item, "fixturenames", ()),
+            item.get_closest_marker("long") is None,
+        )
+    )
 
 
 def kept_seeding(django_db_blocker, seed: Callable[[], T]) -> Iterator[T]:
@@ -112,7 +119,8 @@ def outside_the_demo_seeding(request):
     if _demo_seeding["open"] and "seeded_demo" not in request.fixturenames:
         pytest.fail(
             "this test runs after the shared demo seeding and would see its rows: tests "
-            "that use `seeded_demo` must run last (see pytest_collection_modifyitems)"
+            "that use `seeded_demo` must run last (see pytest_collection_modifyitems; with "
+            "pytest-xdist, --dist loadfile --no-loadscope-reorder keeps that order)"
         )
 
 

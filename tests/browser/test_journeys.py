@@ -39,7 +39,11 @@ from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import RewardFactory
 from volunteering.models import Activity, Attendance
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.long,
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = (

@@ -279,11 +279,13 @@ def test_the_standings_and_a_members_page_keep_their_query_counts(
 def test_party_settings_and_profiles_are_on_the_audit_trail(admin_client_of_community, people):
     from residents.models import AuditEvent
 
-    admin_client_of_community.post(reverse("party:settings"), {"meetings_per_quarter": "2"})
+    admin_client_of_community.post(
+        reverse("party:settings"), {"meetings_per_quarter": "2", "base_points_to_passbook": "on"}
+    )
     admin_client_of_community.post(
         reverse("party:member_profile", args=[people["zhou"].pk]), {"reported_on": "2026-03-01"}
     )
     tables = set(AuditEvent.objects.values_list("table", flat=True))
-    assert {"party_partysettings", "party_partymember"} <= tables
+    assert {"party_partysettings", "party_partymember", "points_passbookpolicy"} <= tables
     event = AuditEvent.objects.filter(table="party_partymember").first()
     assert event.actor is not None

@@ -264,3 +264,20 @@ def test_the_ways_to_earn_list_is_built_once_per_community_and_language(client, 
 
     assert "3 per session" in page and "每次 3 分" not in page
     assert len(english) == len(warm) + 2  # the rules and projects, read again for English
+
+
+def test_party_members_dues_and_meetings_are_not_offered_to_residents_as_ways_to_earn(
+    client, household
+):
+    from tests.factories import ProjectCategoryFactory, ProjectFactory
+    from tests.points.factories import PointRuleFactory
+
+    community = household.community
+    base = ProjectCategoryFactory(community=community, name="党员基础分", is_base_points=True)
+    ProjectFactory(community=community, category=base, name="按时交纳党费")
+    ProjectFactory(community=community, name="楼道清洁")
+    PointRuleFactory(community=community)
+    open_link(client, issue(household))
+    page = client.get(PAGE).content.decode()
+    assert "楼道清洁" in page
+    assert "按时交纳党费" not in page and "党员基础分" not in page

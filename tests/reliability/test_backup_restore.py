@@ -29,7 +29,7 @@ from tests.points.factories import PointRuleFactory
 from tests.redemption.factories import RoundFactory, RoundItemFactory, give_points
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 
 def _major(binary: Path) -> int:

@@ -54,7 +54,7 @@ from tests.reliability.state_machine.world import (
 )
 from volunteering.models import Attendance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.long]
 
 
 class PassbookMachine(EarningRules, RedemptionRules, RuleBasedStateMachine):

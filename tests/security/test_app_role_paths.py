@@ -17,7 +17,7 @@ from points.models import LedgerEntry
 from redemption.models import Cancellation, Redemption
 from tests.security.roles import app_role, database_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 
 def test_seeding_reconciling_and_a_working_session_run_as_the_application_role():

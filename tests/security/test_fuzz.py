@@ -73,7 +73,7 @@ from tests.security.walk import (
     walk,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.long]
 ROLE = StaffMembership.Role
 ROLES = ("admin of A", "staff of A", "counter of A", "resident of A", "anonymous")
 # Roles that find the pages: the admin reaches every staff page, the resident and the

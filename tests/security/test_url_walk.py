@@ -47,7 +47,7 @@ from tests.security.walk import (
     walk,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.long]
 ROLE = StaffMembership.Role
 ACTORS = (
     "anonymous",

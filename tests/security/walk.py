@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from needs import services as needs_services
 from needs.models import PartnerPerson, PartnerUnit
-from party import services as party_services
 from party.models import Duty, PartyMember, ProjectRole
 from points import services as points_services
 from points.passbook import issue_tokens, token_hash
@@ -219,21 +218,14 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         by=admin,
     )
     w.receipt = o["redemption"].number
-    # A party member who reported here (报到), with a party account, and a dues project.
+    # A party member who reported here (报到), and a dues project for the roll-call (no
+    # activity of its own: the pages' tests count the world's one activity).
     o["party_member"] = NonResidentFactory(community=community, name=f"{tag}党员")
     PartyMember.objects.create(
         community=community, member=o["party_member"], reported_on=datetime.date(2026, 1, 5)
     )
     o["dues_project"] = ProjectFactory(community=community, category=category, name=f"{tag}党费")
     ProjectRole.objects.create(community=community, project=o["dues_project"], duty=Duty.DUES)
-    party_services.record_roll_call(
-        community=community,
-        project=o["dues_project"],
-        on=timezone.localdate() - datetime.timedelta(days=3),
-        present=[o["party_member"].pk],
-        submission_key=uuid.uuid4(),
-        by=admin,
-    )
     o["import_upload"] = ImportUpload.objects.create(
         community=community,
         user=admin,

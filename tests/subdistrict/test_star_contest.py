@@ -201,6 +201,17 @@ def test_nothing_is_entered_or_rated_after_publication(street, contest, shanxin_
     assert enter(shanxin_admin, contest, second).status_code == 404
     with pytest.raises(services.ContestError):
         services.rate_entries(contest=contest, stars={entry.pk: 3}, by=UserFactory())
+    # The database refuses it too, going around the services.
+    from django.db import IntegrityError, transaction
+
+    for attempt in (
+        lambda: StarEntry.objects.filter(pk=entry.pk).update(stars=3),
+        lambda: StarEntry.objects.filter(pk=entry.pk).delete(),
+        lambda: StarContest.objects.filter(pk=contest.pk).update(status="open"),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            attempt()
+    assert StarEntry.objects.get().stars == 2
 
 
 def test_a_contest_without_a_rating_cannot_be_published(street, contest, jd_client):
