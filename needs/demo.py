@@ -22,8 +22,10 @@ from django.utils import timezone
 
 from needs import partners, services
 from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+from points import demo as points_demo
+from points import services as points_services
 from residents.models import Community, Household, Member, StaffMembership
-from volunteering.models import Project, TeamMembership
+from volunteering.models import Attendance, Project, TeamMembership
 
 DEMO_SEED = 20261205
 VISITS_PER_HOUSEHOLD = 3
@@ -113,9 +115,9 @@ def seed_community(community: Community) -> str:
         return f"{community.name}：已有走访数据，未改动"
     staff = (
         StaffMembership.objects.filter(community=community)
-        .exclude(role=StaffMembership.Role.COUNTER)
+        .filter(role__in=[StaffMembership.Role.STAFF, StaffMembership.Role.ADMIN])
         .select_related("user")
-        .order_by("role", "pk")
+        .order_by("-role", "pk")  # staff before admin: the staff do the daily work
         .first()
     )
     if staff is None:
@@ -127,6 +129,7 @@ def seed_community(community: Community) -> str:
     units = _units(community, by, rng)
     visits = _visits(community, by, households, rng, today)
     needs = _needs(community, by, households, visits, units, rng, today)
+    _review_old(community, by, today)
     pairings = _pairings(community, households, units, rng, today)
     return (
         f"{community.name}：走访 {len(visits)} 户次，民情需求和微心愿 {needs} 条，"
@@ -153,9 +156,12 @@ def _units(community, by, rng) -> list[PartnerUnit]:
                 unit=unit,
                 by=by,
                 new_person={
+                    # Party members who serve here through their unit (报到); the register
+                    # keeps employers for its in-service party members only.
                     "name": next(names),
                     "phone": "",
                     "is_party_member": rng.random() < 0.7,
+                    "employer": "",
                 },
             )
         units.append(unit)
@@ -200,6 +206,8 @@ def _visits(community, by, households, rng, today) -> list[Visit]:
 
 
 def _needs(community, by, households, visits, units, rng, today) -> int:
+    if not households:
+        return 0
     total = min(MAX_NEEDS, max(12, round(len(households) * NEEDS_PER_HOUSEHOLD)))
     volunteers = list(
         Member.objects.filter(community=community)
@@ -213,7 +221,11 @@ def _needs(community, by, households, visits, units, rng, today) -> int:
         "team_id", "member_id"
     ):
         teams.setdefault(row["team_id"], []).append(row["member_id"])
-    project = Project.objects.filter(community=community, is_active=True).order_by("pk").first()
+    project = (
+        Project.objects.filter(community=community, is_active=True, category__is_base_points=False)
+        .order_by("pk")
+        .first()
+    )
     made = 0
     for index in range(total):
         visit = rng.choice(visits) if visits and rng.random() < 0.5 else None
@@ -242,6 +254,22 @@ def _needs(community, by, households, visits, units, rng, today) -> int:
     return made
 
 
+def _review_old(community, by, today) -> None:
+    """Needs done more than two weeks ago have been reviewed, as points.demo reviews every
+    other record; the last two weeks' wait in the queue."""
+    cutoff = today - datetime.timedelta(days=points_demo.REVIEW_LAG_DAYS)
+    done = Need.objects.filter(
+        community=community, activity__isnull=False, done_on__lte=cutoff
+    ).values("activity")
+    waiting = list(
+        Attendance.objects.filter(
+            community=community, activity__in=done, status=Attendance.Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+    if waiting:
+        points_services.approve(community=community, attendance_ids=waiting, by=by)
+
+
 def _wishes_today(household) -> int:
     return Need.objects.filter(household=household, source=Need.Source.RESIDENT).count()
 
@@ -257,7 +285,8 @@ def _target_state(rng) -> str:
 
 def _walk(need, by, target, rng, units, volunteers, teams, project, day, today) -> None:
     """Move the need through the services up to `target`, then date it as if it had been
-    recorded on `day`, one step a few days apart."""
+    recorded on `day` (its events keep the seeding's time: the app role may not rewrite a
+    need's history)."""
     if target == Need.State.WITHDRAWN:
         services.withdraw(need=need, by=by, reason="重复登记，已合并")
     elif target != Need.State.PENDING:
@@ -296,10 +325,6 @@ def _walk(need, by, target, rng, units, volunteers, teams, project, day, today) 
             services.publish(need=need, by=by, published=True)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
     Need.objects.filter(pk=need.pk).update(created_at=start)
-    for step, event in enumerate(NeedEvent.objects.filter(need_id=need.pk).order_by("pk")):
-        NeedEvent.objects.filter(pk=event.pk).update(
-            at=min(timezone.now(), start + datetime.timedelta(days=2 * step, hours=step))
-        )
 
 
 def _team(need, team_id):

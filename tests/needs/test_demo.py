@@ -1,9 +1,13 @@
 """The needs demo (needs.demo), read from one whole `seed_demo --households 60`."""
 
+import datetime
+
 import pytest
 from django.db.models import Count
+from django.utils import timezone
 
 from needs.models import Need, Pairing, PartnerPerson, PartnerUnit, Visit
+from points import demo as points_demo
 from residents.models import Household
 from volunteering.models import Attendance
 
@@ -24,6 +28,7 @@ def test_the_demo_tells_the_seeds_story(seeded_demo):
     assert Pairing.objects.filter(kind="companion").exists()
     assert Pairing.objects.filter(kind="hardship").exists()
     done_with_people = Need.objects.filter(state__in=Need.FINISHED_STATES, activity__isnull=False)
-    assert Attendance.objects.filter(
-        activity__in=done_with_people.values("activity"), status="pending"
-    ).exists()  # their hours wait for review
+    served = Attendance.objects.filter(activity__in=done_with_people.values("activity"))
+    assert served.exists()  # the doers' hours went through the review like any other
+    cutoff = timezone.localdate() - datetime.timedelta(days=points_demo.REVIEW_LAG_DAYS)
+    assert not served.filter(activity__date__lte=cutoff, status="pending").exists()

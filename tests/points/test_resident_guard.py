@@ -27,5 +27,6 @@ def test_the_pages_marked_for_residents_are_their_passbook_rewards_and_language_
         "points:passbook_exit",
         "redemption:resident_rewards",
         "redemption:resident_reward_picture",
+        "needs:wish_new",
         "set_language",
     }
