@@ -35,9 +35,15 @@ class NeedsConfig(AppConfig):
         # Its download in the export log.
         EXPORT_KINDS["service_hours"] = _("志愿服务时长")
         # Its demo data, after points and redemption (seed_demo): the hours of the needs
-        # done wait in the review queue.
+        # done wait in the review queue, those done over two weeks ago reviewed on their
+        # day (on the demo's timeline, with points' reviews and redemption's rounds).
         demo_steps.register(
-            DemoStep(label=self.verbose_name, order=50, seed="needs.demo.seed_demo")
+            DemoStep(
+                label=self.verbose_name,
+                order=50,
+                seed="needs.demo.seed_demo",
+                on_timeline=True,
+            )
         )
         # The resident's own wishes on their passbook.
         passbook_panels.register(WISHES_PANEL)

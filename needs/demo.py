@@ -15,6 +15,7 @@ import random
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -24,6 +25,7 @@ from needs import partners, services
 from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
 from points import demo as points_demo
 from points import services as points_services
+from residents.demo_steps import demo_steps
 from residents.models import Community, Household, Member, StaffMembership
 from volunteering.models import Attendance, Project, TeamMembership
 
@@ -256,18 +258,26 @@ def _needs(community, by, households, visits, units, rng, today) -> int:
 
 def _review_old(community, by, today) -> None:
     """Needs done more than two weeks ago have been reviewed, as points.demo reviews every
-    other record; the last two weeks' wait in the queue."""
+    other record (on its review day, on the demo's timeline, so the passbook entries are
+    written then and in date order); the last two weeks' wait in the queue."""
     cutoff = today - datetime.timedelta(days=points_demo.REVIEW_LAG_DAYS)
     done = Need.objects.filter(
         community=community, activity__isnull=False, done_on__lte=cutoff
     ).values("activity")
-    waiting = list(
-        Attendance.objects.filter(
-            community=community, activity__in=done, status=Attendance.Status.PENDING
-        ).values_list("pk", flat=True)
-    )
-    if waiting:
-        points_services.approve(community=community, attendance_ids=waiting, by=by)
+    waiting = Attendance.objects.filter(
+        community=community, activity__in=done, status=Attendance.Status.PENDING
+    ).values_list("activity__date", "pk")
+    by_day: dict[datetime.date, list[int]] = {}
+    for day, pk in waiting.order_by("activity__date", "pk"):
+        by_day.setdefault(points_demo.review_day(day), []).append(pk)
+    for day, pks in sorted(by_day.items()):
+        demo_steps.timeline.at(
+            day, points_demo.REVIEW_TIME, partial(_approve, community=community, pks=pks, by=by)
+        )
+
+
+def _approve(at, *, community, pks, by) -> None:
+    points_services.approve(community=community, attendance_ids=pks, by=by, at=at)
 
 
 def _wishes_today(household) -> int:

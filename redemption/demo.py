@@ -42,6 +42,7 @@ from redemption.models import Redemption, Reward, Round, RoundItem
 from redemption.selectors import settlement
 from residents.demo_steps import DemoTimeline, Line, demo_steps
 from residents.models import Community, Household
+from volunteering.models import Attendance
 
 DEMO_SEED = 20261125
 QUARTER_NAMES = ("一", "二", "三", "四")
@@ -303,10 +304,15 @@ class _Seeder:
 
     def run(self) -> None:
         rewards = self.catalogue()
-        # Who has points to spend is seen at each visit, when the timeline is replayed.
+        # The households that volunteer (only they get points, carry-overs included); who
+        # has enough to spend is seen at each visit, when the timeline is replayed.
         households = list(
             Household.objects.filter(
-                community=self.community, status=Household.Status.ACTIVE
+                community=self.community,
+                status=Household.Status.ACTIVE,
+                pk__in=Attendance.objects.filter(community=self.community).values(
+                    "member__household_id"
+                ),
             ).order_by("pk")
         )
         for spec in ROUNDS:

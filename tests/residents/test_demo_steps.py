@@ -25,6 +25,7 @@ def test_each_app_seeds_after_the_apps_below_it():
     assert [step.seed for step in demo_steps if step.on_timeline] == [
         "points.demo.seed_demo",
         "redemption.demo.seed_demo",
+        "needs.demo.seed_demo",
     ]
 
 
