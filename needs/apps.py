@@ -8,7 +8,15 @@ class NeedsConfig(AppConfig):
     verbose_name = _("走访与微心愿")
 
     def ready(self) -> None:
-        from needs.models import Need, NeedEvent, Pairing, PartnerPerson, PartnerUnit, Visit
+        from needs.models import (
+            ActivityServed,
+            Need,
+            NeedEvent,
+            Pairing,
+            PartnerPerson,
+            PartnerUnit,
+            Visit,
+        )
         from needs.passbook import WISHES_PANEL
         from points.panels import passbook_panels
         from residents.app_role import protected_tables
@@ -16,6 +24,7 @@ class NeedsConfig(AppConfig):
         from residents.demo_steps import DemoStep, demo_steps
         from residents.household_page import HouseholdSection, household_sections
         from residents.spreadsheets import EXPORT_KINDS
+        from volunteering.activity_page import ActivitySection, activity_sections
 
         # A need's history is a record of its own: its events are written once, never
         # rewritten (migration 0002 keeps the app role from it).
@@ -26,10 +35,18 @@ class NeedsConfig(AppConfig):
         audited_tables.register(PartnerUnit)
         audited_tables.register(Pairing)
         audited_tables.register(PartnerPerson, part_of="unit")
+        # Which households an activity served: filed under the household (migration 0004).
+        audited_tables.register(ActivityServed, part_of="household")
         # The household's file (民情档案) on its page: visits, needs and help, as a timeline.
         household_sections.register(
             HouseholdSection(
                 name="needs.file", order=20, template="needs/includes/_household_section.html"
+            )
+        )
+        # The households an activity served, on the activity's page.
+        activity_sections.register(
+            ActivitySection(
+                name="needs.served", order=20, template="needs/includes/_activity_section.html"
             )
         )
         # Its download in the export log.

@@ -22,12 +22,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from needs import partners, services
-from needs.models import Need, NeedEvent, Pairing, PartnerUnit, Visit
+from needs.models import ActivityServed, Need, NeedEvent, Pairing, PartnerUnit, Visit
 from points import demo as points_demo
 from points import services as points_services
 from residents.demo_steps import demo_steps
 from residents.models import Community, Household, Member, StaffMembership
-from volunteering.models import Attendance, Project, TeamMembership
+from volunteering.models import Activity, Attendance, Project, TeamMembership
 
 DEMO_SEED = 20261205
 VISITS_PER_HOUSEHOLD = 3
@@ -133,9 +133,10 @@ def seed_community(community: Community) -> str:
     needs = _needs(community, by, households, visits, units, rng, today)
     _review_old(community, by, today)
     pairings = _pairings(community, households, units, rng, today)
+    served = _served(community, by, households, rng)
     return (
         f"{community.name}：走访 {len(visits)} 户次，民情需求和微心愿 {needs} 条，"
-        f"共建单位 {len(units)} 个，结对 {pairings} 对"
+        f"共建单位 {len(units)} 个，结对 {pairings} 对，活动服务对象 {served} 户次"
     )
 
 
@@ -384,3 +385,31 @@ def _pairings(community, households, units, rng, today) -> int:
                 )
             )
     return len(Pairing.objects.bulk_create(drafts))
+
+
+SERVED_ACTIVITIES = 6  # the latest activities that name the lonely elders they served
+
+
+def _served(community, by, households, rng) -> int:
+    """A handful of the latest activities (volunteering's demo) name the lonely elders they
+    served: their files show the help, the pairing report counts it."""
+    elders = list(
+        Household.types.through.objects.filter(
+            household__in=[h.pk for h in households], householdtype__name="独居老人"
+        )
+        .order_by("household_id")
+        .values_list("household_id", flat=True)
+    )
+    activities = list(
+        Activity.objects.filter(community=community).order_by("-date", "-pk")[:SERVED_ACTIVITIES]
+    )
+    if not elders:
+        return 0
+    drafts = [
+        ActivityServed(
+            community=community, activity=activity, household_id=household_id, added_by=by
+        )
+        for activity in activities
+        for household_id in rng.sample(elders, min(len(elders), rng.randint(2, 5)))
+    ]
+    return len(ActivityServed.objects.bulk_create(drafts))

@@ -313,3 +313,17 @@ class PairingForm(forms.Form):
         if not self.errors and bool(data.get("member")) == bool(data.get("partner")):
             raise ValidationError(_("请选择一位志愿者或一个共建单位（只选一个）。"))
         return data
+
+
+class ServedForm(forms.Form):
+    """The household an activity served (its page's 服务对象 section)."""
+
+    household = parsing.ModelChoiceField(
+        queryset=Household.objects.none(), widget=forms.HiddenInput, label=_("服务对象")
+    )
+
+    def __init__(self, *args, community: Community, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households_of(community)
+        self.fields["household"].error_messages["invalid_choice"] = _("请先找到服务的户。")
+        self.fields["household"].error_messages["required"] = _("请先找到服务的户。")

@@ -381,3 +381,35 @@ class Pairing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} · {self.member or self.partner}"
+
+
+class ActivityServed(models.Model):
+    """A household an activity served (服务对象): the lonely elder a team visited, the family
+    whose flat was cleaned. A link, not a ledger: a wrong one is simply removed."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="+", verbose_name=_("活动")
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name=_("服务对象")
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("活动服务对象")
+        verbose_name_plural = pgettext_lazy("plural", "活动服务对象")
+        ordering = ["household__compound__name", "household__building", "household__room"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "activity", "household"], name="needs_activityserved_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} → {self.household_id}"

@@ -7,10 +7,20 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import ExtractQuarter
 
-from needs.models import Need, Pairing, Visit
+from needs.models import ActivityServed, Need, Pairing, Visit
 from residents.models import Community, Household, HouseholdType
 
 # The situations a visit report puts first (household types of residents, by name).
@@ -100,7 +110,8 @@ def not_visited(
 
 
 def household_file(household: Household) -> list[tuple[datetime.date, str, object]]:
-    """The household's 民情档案: its visits and needs, newest first (two queries)."""
+    """The household's 民情档案: its visits, needs and the activities that served it (help
+    received), newest first (three queries)."""
     entries: list[tuple[datetime.date, str, object]] = [
         (v.visited_on, "visit", v) for v in Visit.objects.filter(household=household)[:100]
     ]
@@ -110,6 +121,14 @@ def household_file(household: Household) -> list[tuple[datetime.date, str, objec
             "member", "team", "partner"
         )[:100]
     ]
+    entries += [
+        (s.activity.date, "served", s.activity)
+        for s in ActivityServed.objects.filter(
+            community_id=household.community_id, household=household
+        )
+        .select_related("activity__project")
+        .order_by("-activity__date", "-pk")[:100]
+    ]
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     return entries
 
@@ -118,7 +137,8 @@ def unattended(
     community: Community, *, since: datetime.date, unpaired_only: bool = False
 ) -> QuerySet[Household]:
     """Households living alone, elderly-only or in hardship that have no standing pairing,
-    or no visit and no finished need since `since`: the ones nobody is looking after."""
+    or no visit and no help (a finished need, an activity that served them) since `since`:
+    the ones nobody is looking after."""
     priority = Household.types.through.objects.filter(
         household_id=OuterRef("pk"), householdtype__in=priority_types(community)
     )
@@ -127,6 +147,7 @@ def unattended(
     helped = Need.objects.filter(
         household_id=OuterRef("pk"), state__in=Need.FINISHED_STATES, done_on__gte=since
     )
+    served = ActivityServed.objects.filter(household_id=OuterRef("pk"), activity__date__gte=since)
     households = (
         Household.objects.filter(community=community)
         .active()
@@ -134,7 +155,9 @@ def unattended(
         .annotate(
             is_paired=Exists(paired),
             visited_lately=Exists(visited),
-            helped_lately=Exists(helped),
+            helped_lately=ExpressionWrapper(
+                Q(Exists(helped)) | Q(Exists(served)), output_field=BooleanField()
+            ),
             last_visit=Max("visits__visited_on"),
         )
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from needs.views import hours, pairings, partners, resident, visits, wishes
+from needs.views import hours, pairings, partners, resident, served, visits, wishes
 
 app_name = "needs"
 
@@ -40,6 +40,14 @@ urlpatterns = [
     path("pairings/report/", pairings.pairing_report, name="pairing_report"),
     path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
     path("pairings/<int:pk>/end/", pairings.pairing_end, name="pairing_end"),
+    # The households an activity served (views/served.py)
+    path("activities/<int:pk>/served/", served.served_find, name="served_find"),
+    path("activities/<int:pk>/served/add/", served.served_add, name="served_add"),
+    path(
+        "activities/<int:pk>/served/<int:link_pk>/remove/",
+        served.served_remove,
+        name="served_remove",
+    ),
     # Service hours (views/hours.py)
     path("service-hours/", hours.hours_list, name="hours_list"),
     path("service-hours/export/", hours.hours_export, name="hours_export"),

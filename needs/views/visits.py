@@ -16,13 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from needs import selectors, services
 from needs.forms import OverdueForm, VisitForm, YearForm
 from needs.models import Visit
+from needs.search import find_households
 from residents import parsing
 from residents.models import Household
-from residents.selectors import search_households
 from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped
 
 PAGE_SIZE = 25
-FOUND_LIMIT = 20
 RECENT = 15
 DEFAULT_MONTHS = 3
 
@@ -31,17 +30,7 @@ DEFAULT_MONTHS = 3
 @community_required(*REGISTER_ROLES)
 def visit_home(request: HttpRequest) -> HttpResponse:
     """Find the household to visit; the year's counts; the latest visits."""
-    problem, found = "", []
-    try:
-        query = parsing.search_text(request.GET.get("q", ""))
-    except ValidationError as error:
-        query, problem = "", error.messages[0]
-    if query:
-        found = list(
-            search_households(
-                scoped(request, Household).active().select_related("compound"), query
-            )[:FOUND_LIMIT]
-        )
+    query, problem, found = find_households(request)
     year_form = YearForm(request.GET or None)
     year = timezone.localdate().year
     if year_form.is_bound and year_form.is_valid() and year_form.cleaned_data["year"]:

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from needs.models import Need, Pairing, PartnerPerson, PartnerUnit, Visit
+from needs.models import ActivityServed, Need, Pairing, PartnerPerson, PartnerUnit, Visit
 from points import demo as points_demo
 from residents.models import Household
 from volunteering.models import Attendance
@@ -27,6 +27,10 @@ def test_the_demo_tells_the_seeds_story(seeded_demo):
     assert PartnerPerson.objects.filter(member__household__isnull=True).count() == 42
     assert Pairing.objects.filter(kind="companion").exists()
     assert Pairing.objects.filter(kind="hardship").exists()
+    # A handful of activities name the lonely elders they served.
+    served_links = ActivityServed.objects.all()
+    assert 2 <= served_links.values("activity").distinct().count() <= 12
+    assert not served_links.exclude(household__types__name="独居老人").exists()
     done_with_people = Need.objects.filter(state__in=Need.FINISHED_STATES, activity__isnull=False)
     served = Attendance.objects.filter(activity__in=done_with_people.values("activity"))
     assert served.exists()  # the doers' hours went through the review like any other

@@ -156,6 +156,7 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
                 "started_on": today,
             }
         ],
+        "needs:served_add": [{"household": w.household.pk}],
         "needs:partner_create": [{"name": "走查单位", "contact": "走查"}],
         "needs:partner_edit": [{"name": "走查单位改名"}],
         "needs:partner_add_person": [{"member": w.head.pk}, {"name": "走查报到人"}],
@@ -225,6 +226,7 @@ PASSBOOK_SEARCHES = {
     "volunteering:people_search",
     "volunteering:activity_log",
     "needs:visit_home",
+    "needs:served_find",
 }
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from needs import services as needs_services
 from needs.models import PartnerPerson, PartnerUnit
+from needs.served import add_served
 from party.models import Duty, PartyMember, ProjectRole
 from points import services as points_services
 from points.passbook import issue_tokens, token_hash
@@ -278,6 +279,7 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         member=o["member"],
         note=f"{tag}结对",
     )
+    o["served"], _created = add_served(activity=o["activity"], household=o["household"], by=admin)
     o["partner_person"] = PartnerPerson.objects.create(
         community=community, unit=o["partner"], member=o["member"], joined_on=timezone.localdate()
     )
@@ -414,6 +416,7 @@ BY_ARGUMENT: dict[str, Callable[[World], object]] = {
     "user_pk": lambda w: w.admin.pk,
     "person_pk": lambda w: w.partner_person.pk,
     "objection_pk": lambda w: w.objection.pk,
+    "link_pk": lambda w: w.served.pk,
 }
 
 # Whole sets of arguments for patterns that need several fillings.

@@ -50,6 +50,7 @@ def test_the_filter_offers_the_tables_in_the_order_the_apps_registered_them():
         "needs_partnerunit",
         "needs_pairing",
         "needs_partnerperson",
+        "needs_activityserved",
     ]
 
 
@@ -59,4 +60,5 @@ def test_a_link_table_is_filed_under_its_owner_and_a_member_under_its_household(
     assert [part.table for part in audited_tables.parts_of("residents_household")] == [
         "residents_member",
         "residents_phonereveal",
+        "needs_activityserved",
     ]
