@@ -63,7 +63,11 @@ def test_the_four_posts_and_duties_are_marked_and_reported_members_claim_posts(s
     }
     assert set(roles.exclude(duty="").values_list("duty", flat=True)) == {"dues", "meeting"}
     assert PartySettings.objects.get(community=shanxin).meetings_per_quarter == 1
-    reported = Member.objects.filter(community=shanxin, residence="non_resident")
+    # Party members who reported here (报到, a report date on their party profile); partner
+    # units' people are non-residents too, and many are party members of their unit's branch.
+    reported = Member.objects.filter(
+        community=shanxin, residence="non_resident", party_profiles__reported_on__isnull=False
+    ).distinct()
     claimed = (
         ProjectClaim.objects.filter(member__in=reported, project__party_roles__post__gt="")
         .values("member")

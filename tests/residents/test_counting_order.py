@@ -129,6 +129,6 @@ def test_the_settings_page_lists_compounds_and_groups_in_counting_order(
 
 def test_the_activity_page_offers_building_groups_in_counting_order(staff_client, register):
     html = staff_client.get(reverse("volunteering:activity_log")).content.decode()
-    # Each option reads "8号楼组 · 二期 · 15、16号楼 · 5 人，成人 3" (issue 17 item 7): the name first.
+    # Each option reads "8号楼组 · 二期 · 15、16号楼 · 5 人，成人 3": the name first.
     offered = list(dict.fromkeys(re.findall(r">(\d+号楼组)[ <]", html)))
     assert offered == GROUPS_COUNTED
