@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from needs.models import MAX_TEXT, Need, NeedEvent, Pairing, PartnerUnit, Visit
 from residents.models import Community, Household, Member
@@ -39,7 +40,9 @@ def _check_text(text: str) -> str:
     if not text:
         raise ValidationError({"text": _("请写下需求的内容。")})
     if len(text) > MAX_TEXT:
-        raise ValidationError({"text": _("最多 %(n)s 个字。") % {"n": MAX_TEXT}})
+        raise ValidationError(
+            {"text": ngettext("最多 %(n)s 个字。", "最多 %(n)s 个字。", MAX_TEXT) % {"n": MAX_TEXT}}
+        )
     return text
 
 
@@ -140,7 +143,11 @@ def post_wish(*, household: Household, text: str) -> Need:
     ).count()
     if recent >= WISHES_PER_DAY:
         raise ValidationError(
-            _("您家今天已经提交了 %(n)s 条心愿，请明天再来，或直接联系居委会。")
+            ngettext(
+                "您家今天已经提交了 %(n)s 条心愿，请明天再来，或直接联系居委会。",
+                "您家今天已经提交了 %(n)s 条心愿，请明天再来，或直接联系居委会。",
+                WISHES_PER_DAY,
+            )
             % {"n": WISHES_PER_DAY},
             code="rate_limited",
         )

@@ -22,6 +22,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Length, TruncMonth
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from party.models import (
@@ -50,6 +51,12 @@ def chinese_count(n: int) -> str:
     if n < 20:
         return "十" + CHINESE_COUNTS[n - 10]
     return str(n)
+
+
+def months_word(n: int) -> str:
+    """The number of months as the active language writes it in a reason: 三 in Chinese, 3 in
+    English ("Dues for 3 months 2/3")."""
+    return chinese_count(n) if (get_language() or "zh-hans").startswith("zh") else str(n)
 
 
 class ArrayToString(Func):
@@ -200,9 +207,13 @@ class StandingRow:
         reasons = []
         if self.dues_paid < self.dues_required:
             reasons.append(
-                _("%(months)s个月党费 %(paid)s/%(required)s")
+                ngettext(
+                    "%(months)s个月党费 %(paid)s/%(required)s",
+                    "%(months)s个月党费 %(paid)s/%(required)s",
+                    self.dues_required,
+                )
                 % {
-                    "months": chinese_count(self.dues_required),
+                    "months": months_word(self.dues_required),
                     "paid": self.dues_paid,
                     "required": self.dues_required,
                 }

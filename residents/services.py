@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residents.models import (
     DEFAULT_HOUSEHOLD_TYPES,
@@ -252,12 +253,22 @@ def reveal_phone(*, household: Household, member: Member | None, by) -> str:
     recent = PhoneReveal.objects.filter(user=by, at__gte=now - datetime.timedelta(days=1))
     if recent.filter(at__gte=now - datetime.timedelta(hours=1)).count() >= REVEALS_PER_HOUR:
         raise ValidationError(
-            _("一小时内最多查看 %(count)s 个完整号码，请稍后再试。") % {"count": REVEALS_PER_HOUR},
+            ngettext(
+                "一小时内最多查看 %(count)s 个完整号码，请稍后再试。",
+                "一小时内最多查看 %(count)s 个完整号码，请稍后再试。",
+                REVEALS_PER_HOUR,
+            )
+            % {"count": REVEALS_PER_HOUR},
             code="rate_limited",
         )
     if recent.count() >= REVEALS_PER_DAY:
         raise ValidationError(
-            _("一天内最多查看 %(count)s 个完整号码，请明天再试。") % {"count": REVEALS_PER_DAY},
+            ngettext(
+                "一天内最多查看 %(count)s 个完整号码，请明天再试。",
+                "一天内最多查看 %(count)s 个完整号码，请明天再试。",
+                REVEALS_PER_DAY,
+            )
+            % {"count": REVEALS_PER_DAY},
             code="rate_limited",
         )
     PhoneReveal.objects.create(

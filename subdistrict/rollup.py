@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from residents.dashboard import Measure, compare
 from residents.models import Community
@@ -155,9 +156,10 @@ def rollup(*, communities: Sequence[Community], period: Period) -> Rollup:
 def cached_rollup(*, key: str, communities: Sequence[Community], period: Period) -> Rollup:
     """The roll-up as computed at most ROLLUP_SECONDS ago for this `key` (the sub-district)
     and period, else computed now. The communities' ids are part of the key, so a
-    community joining or leaving the sub-district shows at once."""
+    community joining or leaving the sub-district shows at once. The headings are words of
+    the reader's language, so the language is part of the key too."""
     ids = ".".join(str(c.pk) for c in communities)
-    cache_key = f"subdistrict-rollup:{key}:{period.param}:{ids}"
+    cache_key = f"subdistrict-rollup:{key}:{period.param}:{ids}:{get_language()}"
     table = cache.get(cache_key)
     if table is None:
         table = rollup(communities=communities, period=period)

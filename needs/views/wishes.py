@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from needs import services
@@ -254,7 +255,12 @@ def need_complete(request: HttpRequest, pk: int) -> HttpResponse:
             return _done(
                 request,
                 need,
-                _("已办结；%(n)s 人的服务时长已提交审核。") % {"n": len(data["doers"])},
+                ngettext(
+                    "已办结；%(n)s 人的服务时长已提交审核。",
+                    "已办结；%(n)s 人的服务时长已提交审核。",
+                    len(data["doers"]),
+                )
+                % {"n": len(data["doers"])},
             )
     return _detail(request, need, status=400, complete=form)
 

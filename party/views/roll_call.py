@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from party import selectors, services
@@ -48,7 +49,11 @@ def roll_call(request: HttpRequest) -> HttpResponse:
                 if created:
                     messages.success(
                         request,
-                        _("已登记 %(count)s 人到场，基础分已记入党员积分账户。")
+                        ngettext(
+                            "已登记 %(count)s 人到场，基础分已记入党员积分账户。",
+                            "已登记 %(count)s 人到场，基础分已记入党员积分账户。",
+                            len(present),
+                        )
                         % {"count": len(present)},
                     )
                 else:

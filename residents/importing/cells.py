@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # The address rules and the specialties splitting are the register form's own, so an
 # imported household is held to exactly what staff could have typed.
@@ -220,7 +221,13 @@ class CellCleaner:
         text = re.sub(r"\s+", " ", cell_text(raw)).strip()
         if len(text) > limit:
             raise _error(
-                _("不超过 %(limit)s 个字（现为 %(count)s 个）。"), limit=limit, count=len(text)
+                ngettext(
+                    "不超过 %(limit)s 个字（现为 %(count)s 个）。",
+                    "不超过 %(limit)s 个字（现为 %(count)s 个）。",
+                    limit,
+                ),
+                limit=limit,
+                count=len(text),
             )
         return text
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residents.importing.cells import CellCleaner
 from residents.importing.columns import cell_text, is_blank
@@ -108,9 +109,12 @@ class Checker:
         }
         if planner.work_dropped:
             self.check.notices.append(
-                _(
+                ngettext(
                     "工作单位、职务只为在职党员登记：有 %(count)s 行填了这两列但不是在职党员，"
-                    "这两项没有导入。"
+                    "这两项没有导入。",
+                    "工作单位、职务只为在职党员登记：有 %(count)s 行填了这两列但不是在职党员，"
+                    "这两项没有导入。",
+                    planner.work_dropped,
                 )
                 % {"count": planner.work_dropped}
             )
@@ -125,9 +129,12 @@ class Checker:
         compounds = self.cells.compounds
         if self.table.blank_run_from is not None:
             notices.append(
-                _(
+                ngettext(
                     "从第 %(row)s 行起连续 %(count)s 行是空行，之后的内容没有读取。"
-                    "如果下面还有名单，请删去中间的空行后重新上传。"
+                    "如果下面还有名单，请删去中间的空行后重新上传。",
+                    "从第 %(row)s 行起连续 %(count)s 行是空行，之后的内容没有读取。"
+                    "如果下面还有名单，请删去中间的空行后重新上传。",
+                    BLANK_RUN_ROWS,
                 )
                 % {"row": self.table.blank_run_from, "count": BLANK_RUN_ROWS}
             )
@@ -141,7 +148,11 @@ class Checker:
             self.default_compound = next(iter(compounds.values()))
         elif "compound" not in keys and "passbook_number" not in keys:
             raise RosterError(
-                _("表头缺少“小区”列：本居民区有 %(count)s 个小区，每行要写明是哪个小区。")
+                ngettext(
+                    "表头缺少“小区”列：本居民区有 %(count)s 个小区，每行要写明是哪个小区。",
+                    "表头缺少“小区”列：本居民区有 %(count)s 个小区，每行要写明是哪个小区。",
+                    len(compounds),
+                )
                 % {"count": len(compounds)}
             )
         if "phone" in keys and "household_phone" in keys:

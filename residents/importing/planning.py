@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from residents.importing.changes import (
     held_phone,
@@ -432,7 +433,11 @@ class HouseholdPlanner:
             self.problems.error(
                 row,
                 "name",
-                _("名册里这一户有 %(count)s 位“%(name)s”，无法确定是哪一位；请在该户页面处理。")
+                ngettext(
+                    "名册里这一户有 %(count)s 位“%(name)s”，无法确定是哪一位；请在该户页面处理。",
+                    "名册里这一户有 %(count)s 位“%(name)s”，无法确定是哪一位；请在该户页面处理。",
+                    len(candidates),
+                )
                 % {"count": len(candidates), "name": name},
             )
             return None

@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl.utils.cell import range_boundaries
 
 from residents.importing.columns import (
@@ -382,9 +383,12 @@ def find_header(table: Table) -> tuple[int, list[HeaderCell]]:
                 )
             return position, header
     raise RosterError(
-        _(
+        ngettext(
             "没有找到表头：文件前 %(count)s 行里没有一行同时写着“姓名”和楼号、室号等列名。"
-            "请对照导入模板，把列名写在数据上方的一行。"
+            "请对照导入模板，把列名写在数据上方的一行。",
+            "没有找到表头：文件前 %(count)s 行里没有一行同时写着“姓名”和楼号、室号等列名。"
+            "请对照导入模板，把列名写在数据上方的一行。",
+            HEADER_SCAN_ROWS,
         )
         % {"count": HEADER_SCAN_ROWS}
     )

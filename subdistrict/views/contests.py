@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from redemption.pictures import picture_response
@@ -72,7 +73,15 @@ def contest_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except services.ContestError as refusal:
                 messages.error(request, str(refusal))
             else:
-                messages.success(request, _("已保存评定，改动 %(n)s 个楼组。") % {"n": changed})
+                messages.success(
+                    request,
+                    ngettext(
+                        "已保存评定，改动 %(n)s 个楼组。",
+                        "已保存评定，改动 %(n)s 个楼组。",
+                        changed,
+                    )
+                    % {"n": changed},
+                )
             return redirect("subdistrict:contest_detail", contest.pk)
     figures = known_figures(entries, contest.year)
     rows = [(entry, figures[entry.pk], form.field_for(entry)) for entry in entries]

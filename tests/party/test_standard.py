@@ -41,3 +41,16 @@ def test_a_shortfall_reads_as_the_branch_says_it():
     ]
     assert StandingRow(rank=1, member=None).meets_standard  # nothing asked yet
     assert chinese_count(12) == "十二" and chinese_count(10) == "十"
+
+
+def test_a_shortfall_in_english_counts_the_months_in_digits():
+    from django.utils import translation
+
+    row = StandingRow(rank=1, member=None, dues_paid=2, dues_required=3, meetings=1)
+    row.meetings_required = 3
+    with translation.override("en"):
+        assert row.shortfalls == ["Dues for 3 months 2/3", "Organisational life 1/3"]
+    with translation.override("en"):
+        assert StandingRow(rank=1, member=None, dues_paid=0, dues_required=1).shortfalls == [
+            "Dues for 1 month 0/1"
+        ]

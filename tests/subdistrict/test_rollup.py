@@ -41,6 +41,14 @@ def test_a_subdistrict_user_sees_each_of_its_communities_and_their_totals(street
     assert {"活跃志愿者", "活动场次", "兑换积分", "预算已用（元）", "党员认领率"} <= set(headings)
 
 
+def test_the_cached_roll_up_speaks_the_language_of_each_reader(jd_client):
+    chinese = jd_client.get(ROLLUP).content.decode()
+    jd_client.cookies["django_language"] = "en"
+    english = jd_client.get(ROLLUP).content.decode()
+    assert "参与家庭" in chinese and "Participating households" not in chinese
+    assert "Participating households" in english and "参与家庭" not in english
+
+
 def test_the_roll_up_draws_a_bar_per_community_in_svg_without_inline_style(jd_client):
     page = jd_client.get(ROLLUP).content.decode()
     assert page.count('class="dash-bar-quarter"') == 2
