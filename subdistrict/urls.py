@@ -1,7 +1,6 @@
 from django.urls import path
 
 from subdistrict.views import (
-    contest_publications,
     contests,
     entries,
     notices,
@@ -24,25 +23,25 @@ urlpatterns = [
         contests.contest_publish,
         name="contest_publish",
     ),
-    # 公示 of a contest's result (views/contest_publications.py)
+    # 公示 of a contest's result (views/contests.py)
     path(
         "subdistrict/star-groups/<int:pk>/objections/",
-        contest_publications.objection_create,
+        contests.contest_objection_create,
         name="contest_objection_create",
     ),
     path(
         "subdistrict/star-groups/<int:pk>/objections/<int:objection_pk>/decide/",
-        contest_publications.objection_decide,
+        contests.contest_objection_decide,
         name="contest_objection_decide",
     ),
     path(
         "subdistrict/star-groups/<int:pk>/finalize/",
-        contest_publications.contest_finalize,
+        contests.contest_finalize,
         name="contest_finalize",
     ),
     path(
         "subdistrict/star-groups/<int:pk>/notice/",
-        contest_publications.contest_notice,
+        contests.contest_notice,
         name="contest_notice",
     ),
     path(
