@@ -144,12 +144,12 @@ def test_stars_show_only_once_final_and_the_passbook_says_it_is_under_publicatio
     resident.get(reverse("points:passbook_open", args=[token]))
     contest = publish(rated, days=7)
     page = resident.get(reverse("points:passbook")).content.decode()
-    assert "正在公示" in page and f"{contest.title}评选结果" in page
+    assert "正在公示" in page and f"{contest.title}结果" in page
     assert "三星楼组" not in page and star_awards.for_groups([group.pk]) == {}
     after = contest.ends_on + datetime.timedelta(days=1)
     publications.finalize(publication=contest, today=after, by=UserFactory())
     page = resident.get(reverse("points:passbook")).content.decode()
-    assert f"本楼组为 {TODAY.year} 年度三星楼组" in page and "评选结果" not in page
+    assert f"本楼组为 {TODAY.year} 年度三星楼组" in page and f"{contest.title}结果" not in page
 
 
 def test_under_publication_the_result_can_only_become_final_in_the_database(rated):
