@@ -146,6 +146,10 @@ def test_stars_show_only_once_final_and_the_passbook_says_it_is_under_publicatio
     page = resident.get(reverse("points:passbook")).content.decode()
     assert "正在公示" in page and f"{contest.title}结果" in page
     assert "三星楼组" not in page and star_awards.for_groups([group.pk]) == {}
+    staff = Client()
+    staff.force_login(StaffMembershipFactory(community=community).user)
+    entries = staff.get(reverse("subdistrict:star_groups")).content.decode()
+    assert "★★★" in entries and "公示中" in entries
     after = contest.ends_on + datetime.timedelta(days=1)
     publications.finalize(publication=contest, today=after, by=UserFactory())
     page = resident.get(reverse("points:passbook")).content.decode()
