@@ -13,7 +13,14 @@ class SubdistrictConfig(AppConfig):
         from residents.demo_steps import DemoStep, demo_steps
         from residents.home_pages import home_pages
         from residents.stars import star_awards
-        from subdistrict.models import Objection, Publication, SubDistrictRole
+        from subdistrict.models import (
+            ContestObjection,
+            Objection,
+            Publication,
+            StarContest,
+            StarEntry,
+            SubDistrictRole,
+        )
         from subdistrict.stars import (
             passbook_notices,
             passbook_publications,
@@ -28,6 +35,25 @@ class SubdistrictConfig(AppConfig):
             Publication, update_fields=["status", "finalized_by", "finalized_at"]
         )
         protected_tables.register(Objection, update_fields=["decision", "decided_by", "decided_at"])
+        # The star contest's 公示 likewise: a contest is never deleted, only published and
+        # made final; an entry only gets its stars; an objection only its decision (the
+        # triggers of migration 0006 freeze them under 公示 and once final).
+        protected_tables.register(
+            StarContest,
+            update_fields=[
+                "status",
+                "published_by",
+                "published_at",
+                "published_on",
+                "ends_on",
+                "finalized_by",
+                "finalized_at",
+            ],
+        )
+        protected_tables.register(StarEntry, update_fields=["stars", "rated_by", "rated_at"])
+        protected_tables.register(
+            ContestObjection, update_fields=["decision", "decided_by", "decided_at"]
+        )
 
         # What is under publication in the household's community, on the passbook page.
         passbook_panels.register(

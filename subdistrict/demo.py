@@ -1,7 +1,8 @@
 """The sub-district's demo data: 石化街道 (the demo communities' sub-district), its admin
 `jd_admin` (password demo-2026, printed with the other logins) and this year's star
-building-group contest, with entries from each community (a plan and a photo), rated and
-published, so the stars show on the dashboard, the standings and the passbooks.
+building-group contest, with entries from each community (a plan and a photo), rated,
+published for 公示 (7 days, ended yesterday), one objection recorded and decided, and
+final, so the stars show on the dashboard, the standings and the passbooks.
 
 Run by seed_demo after the apps below (residents.demo_steps). A contest that exists for
 this year is left as it is; jd_admin, once there, is not changed.
@@ -9,6 +10,7 @@ this year is left as it is; jd_admin, once there, is not changed.
 
 from __future__ import annotations
 
+import datetime
 import struct
 import zlib
 from collections.abc import Mapping
@@ -21,6 +23,8 @@ from residents.demo import DEMO_PASSWORD, DemoLogin
 from residents.demo_steps import demo_steps
 from residents.models import Community
 from subdistrict.models import StarContest, StarEntry, SubDistrictRole
+from subdistrict.services import publish_contest
+from subdistrict.services_publications import decide_objection, finalize, record_objection
 
 USERNAME = "jd_admin"
 FULL_NAME = "葛文静"
@@ -28,6 +32,7 @@ FULL_NAME = "葛文静"
 ENTRIES_PER_COMMUNITY = 3
 KINDS = ["study", "health", "safety", "filial", "party", "culture"]
 STARS = [3, 2, None, 1]
+PUBLICATION_DAYS = 7
 PLANS = {
     "study": "每月第二个周六开“楼道读书角”，老党员带读，年轻人分享，全年不少于 10 次。",
     "health": "与社区卫生服务站结对，每季度一次健康讲座和血压测量，独居老人每月上门一次。",
@@ -122,9 +127,29 @@ def seed_demo(*, communities: Mapping[str, Community]) -> list[str]:
             entry.photo.save(f"demo-{n}.png", ContentFile(_png(COLOURS[n % 4])), save=False)
             entry.save()
             made += 1
-    contest.status = StarContest.Status.PUBLISHED
-    contest.published_by = user
-    contest.published_at = now
-    contest.save(update_fields=["status", "published_by", "published_at"])
+    _through_publication(contest, user)
     starred = contest.entries.filter(stars__isnull=False).count()
-    return [f"{street.name}：{contest.title}，{made} 个楼组申报，{starred} 个评星，已公布"]
+    return [
+        f"{street.name}：{contest.title}，{made} 个楼组申报，{starred} 个评星，"
+        f"公示 7 天、1 条异议已处理，已定稿"
+    ]
+
+
+def _through_publication(contest: StarContest, user) -> None:
+    """公示 for 7 days ending yesterday, an objection taken and decided, then final."""
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=PUBLICATION_DAYS)
+    contest = publish_contest(contest=contest, days=PUBLICATION_DAYS, today=start, by=user)
+    objection = record_objection(
+        publication=contest,
+        raised_by="3号楼 居民（电话留在居委会）",
+        raised_on=start + datetime.timedelta(days=2),
+        content="我们楼组的活动照片没有算进去，希望重新看一下。",
+        by=user,
+    )
+    decide_objection(
+        objection=objection,
+        decision="已核对活动记录，照片不影响星级评定，维持原评定，已电话答复。",
+        by=user,
+    )
+    finalize(publication=contest, today=today, by=user)

@@ -14,9 +14,15 @@ from residents import parsing
 from subdistrict.services_publications import MAX_DAYS
 
 
-class PublishForm(forms.Form):
-    period = parsing.TextField(label=_("统计期"), max_length=20)
+class DaysForm(forms.Form):
+    """How many days a list is under 公示 (the standings' and the star contest's)."""
+
     days = parsing.IntegerField(label=_("公示天数"), min_value=1, max_value=MAX_DAYS, initial=7)
+
+
+class PublishForm(DaysForm):
+    period = parsing.TextField(label=_("统计期"), max_length=20)
+    field_order = ["period", "days"]
 
     def __init__(self, *args, today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)

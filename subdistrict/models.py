@@ -71,7 +71,8 @@ class StarContest(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("接受申报")
-        PUBLISHED = "published", _("已公布")
+        PUBLISHED = "published", _("公示中")
+        FINAL = "final", _("已定稿")
 
     subdistrict = models.ForeignKey(
         SubDistrict, on_delete=models.PROTECT, related_name="star_contests", verbose_name=_("街道")
@@ -105,6 +106,19 @@ class StarContest(models.Model):
         verbose_name=_("公布人"),
     )
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    # 公示 of the result, as for a community's standings (Publication): the same fields,
+    # the same services (services_publications), the same freeze in the database.
+    published_on = models.DateField(_("公示开始"), null=True, blank=True)
+    ends_on = models.DateField(_("公示截止"), null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("定稿人"),
+    )
+    finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("星级楼组评选")
@@ -118,9 +132,22 @@ class StarContest(models.Model):
                 condition=Q(year__gte=2000, year__lte=2100), name="subdistrict_starcontest_year"
             ),
             models.CheckConstraint(
-                condition=Q(status="open", published_at__isnull=True)
-                | Q(status="published", published_at__isnull=False),
-                name="subdistrict_starcontest_published_has_time",
+                condition=Q(status="open", published_at__isnull=True, finalized_at__isnull=True)
+                | Q(
+                    status="published",
+                    published_at__isnull=False,
+                    published_on__isnull=False,
+                    ends_on__gte=models.F("published_on"),
+                    finalized_at__isnull=True,
+                )
+                | Q(
+                    status="final",
+                    published_at__isnull=False,
+                    published_on__isnull=False,
+                    ends_on__gte=models.F("published_on"),
+                    finalized_at__isnull=False,
+                ),
+                name="subdistrict_starcontest_publication_dates",
             ),
         ]
 
@@ -130,6 +157,14 @@ class StarContest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+    def objection_fields(self) -> dict:
+        """What a new objection against this result carries besides the contest."""
+        return {}
 
     def kind_labels(self) -> list[str]:
         names = dict(KIND_CHOICES)
@@ -267,16 +302,16 @@ class Publication(models.Model):
     def is_final(self) -> bool:
         return self.status == self.Status.FINAL
 
+    def objection_fields(self) -> dict:
+        """What a new objection against this publication carries besides the publication."""
+        return {"community_id": self.community_id}
 
-class Objection(models.Model):
-    """An objection raised during a publication: who raised it, what, and what was decided."""
 
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
-    )
-    publication = models.ForeignKey(
-        Publication, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
-    )
+class ObjectionBase(models.Model):
+    """An objection raised during a 公示: who raised it, what, and what was decided. The
+    standings' (Objection) and the contest's (ContestObjection) share these fields and the
+    services in services_publications; `publication` is what was published."""
+
     raised_by = models.CharField(_("提出人"), max_length=50)
     raised_on = models.DateField(_("提出日期"))
     content = models.TextField(_("异议内容"), max_length=1000)
@@ -298,12 +333,43 @@ class Objection(models.Model):
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("异议")
-        verbose_name_plural = pgettext_lazy("plural", "异议")
+        abstract = True
         ordering = ["raised_on", "id"]
 
     def __str__(self) -> str:
         return f"{self.publication} · {self.raised_by}"
+
+
+class Objection(ObjectionBase):
+    """An objection to a community's published standings."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("居民区")
+    )
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
+    )
+
+    class Meta(ObjectionBase.Meta):
+        verbose_name = _("异议")
+        verbose_name_plural = pgettext_lazy("plural", "异议")
+
+
+class ContestObjection(ObjectionBase):
+    """An objection to a star contest's result under 公示 (the sub-district's, not a
+    community's row, like the contest itself)."""
+
+    contest = models.ForeignKey(
+        StarContest, on_delete=models.PROTECT, related_name="objections", verbose_name=_("评选")
+    )
+
+    class Meta(ObjectionBase.Meta):
+        verbose_name = _("评选结果异议")
+        verbose_name_plural = pgettext_lazy("plural", "评选结果异议")
+
+    @property
+    def publication(self) -> StarContest:
+        return self.contest
 
 
 class Notice(models.Model):

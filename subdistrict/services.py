@@ -1,4 +1,6 @@
-"""The sub-district's writes: the star building-group contest (open, enter, rate, publish).
+"""The sub-district's writes: the star building-group contest (open, enter, rate, publish
+for 公示; objections and making it final are services_publications', shared with the
+standings).
 
 Keyword-only, one transaction each, retried on conflict (residents.transactions). The
 contest's row is locked while an entry is added, a rating saved or the result published,
@@ -7,6 +9,7 @@ so nothing is entered or rated after publication.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 from django.core.files.uploadedfile import UploadedFile
@@ -17,6 +20,7 @@ from django.utils.translation import gettext as _
 from residents.models import BuildingGroup, Community, SubDistrict
 from residents.transactions import retry_on_conflict
 from subdistrict.models import StarContest, StarEntry
+from subdistrict.services_publications import check_days
 
 
 class ContestError(Exception):
@@ -122,14 +126,21 @@ def rate_entries(*, contest: StarContest, stars: Mapping[int, int | None], by) -
 
 
 @retry_on_conflict
-def publish_contest(*, contest: StarContest, by) -> StarContest:
-    """The result becomes public: the stars show on the communities' pages and the
-    residents' passbooks; nothing can be entered or rated afterwards."""
+def publish_contest(*, contest: StarContest, days: int, today: datetime.date, by) -> StarContest:
+    """The result goes up for 公示 for `days` days: nothing can be entered or rated
+    afterwards; objections are recorded and decided, then it is made final with
+    services_publications.finalize, and only then do the stars show on the communities'
+    pages and the residents' passbooks."""
+    check_days(days)
     contest = _locked_open(contest)
     if not contest.entries.filter(stars__isnull=False).exists():
         raise ContestError(_("还没有评定任何楼组的星级，不能公布。"))
     contest.status = StarContest.Status.PUBLISHED
     contest.published_by = by
     contest.published_at = timezone.now()
-    contest.save(update_fields=["status", "published_by", "published_at"])
+    contest.published_on = today
+    contest.ends_on = today + datetime.timedelta(days=days - 1)
+    contest.save(
+        update_fields=["status", "published_by", "published_at", "published_on", "ends_on"]
+    )
     return contest

@@ -1,7 +1,10 @@
 """What a community puts up for its residents. 公示: the quarterly standings published for
 N days, objections recorded with who raised them and what was decided, then final and
 frozen (the database refuses any change to a final publication or its objections:
-migration 0003). Notices (公告): shown on the passbooks until they expire.
+migration 0003). The star contest's result goes through the same 公示 with the same
+functions (record_objection, decide_objection, finalize take a Publication or a
+StarContest, and an objection of either; migration 0006 freezes the contest).
+Notices (公告): shown on the passbooks until they expire.
 
 Keyword-only, one transaction each, retried on conflict. The publication's row is locked
 while an objection is recorded or decided and while it is made final.
@@ -19,7 +22,7 @@ from points.selectors import standings
 from residents.models import Community
 from residents.reporting import Period
 from residents.transactions import retry_on_conflict
-from subdistrict.models import Notice, Objection, Publication
+from subdistrict.models import ContestObjection, Notice, Objection, Publication, StarContest
 
 NOTICE_ROWS = 20
 MAX_DAYS = 30
@@ -62,8 +65,7 @@ def snapshot(*, community: Community, period: Period) -> dict:
 def publish_standings(
     *, community: Community, period: Period, days: int, today: datetime.date, by
 ) -> Publication:
-    if not 1 <= days <= MAX_DAYS:
-        raise PublicationError(_("公示天数应在 1 至 %(max)s 天之间。") % {"max": MAX_DAYS})
+    check_days(days)
     try:
         with transaction.atomic():
             return Publication.objects.create(
@@ -84,21 +86,31 @@ def publish_standings(
         raise
 
 
-def _locked_open(publication: Publication) -> Publication:
-    locked = Publication.objects.select_for_update().get(pk=publication.pk)
+Published = Publication | StarContest  # what goes through 公示
+
+
+def check_days(days: int) -> None:
+    if not 1 <= days <= MAX_DAYS:
+        raise PublicationError(_("公示天数应在 1 至 %(max)s 天之间。") % {"max": MAX_DAYS})
+
+
+def _locked_open(publication: Published) -> Published:
+    """The row locked, and under 公示 (not final, and for a contest not still open)."""
+    locked = type(publication).objects.select_for_update().get(pk=publication.pk)
     if locked.is_final:
         raise PublicationError(_("公示已定稿，不能再改动。"))
+    if locked.status != locked.Status.PUBLISHED:
+        raise PublicationError(_("还没有公示。"))
     return locked
 
 
 @retry_on_conflict
 def record_objection(
-    *, publication: Publication, raised_by: str, raised_on: datetime.date, content: str, by
-) -> Objection:
+    *, publication: Published, raised_by: str, raised_on: datetime.date, content: str, by
+) -> Objection | ContestObjection:
     publication = _locked_open(publication)
-    return Objection.objects.create(
-        community_id=publication.community_id,
-        publication=publication,
+    return publication.objections.create(
+        **publication.objection_fields(),
         raised_by=raised_by,
         raised_on=raised_on,
         content=content,
@@ -107,16 +119,18 @@ def record_objection(
 
 
 @retry_on_conflict
-def decide_objection(*, objection: Objection, decision: str, by) -> Objection:
+def decide_objection(
+    *, objection: Objection | ContestObjection, decision: str, by
+) -> Objection | ContestObjection:
     _locked_open(objection.publication)
-    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    objection = type(objection).objects.select_for_update().get(pk=objection.pk)
     objection.decision, objection.decided_by, objection.decided_at = decision, by, timezone.now()
     objection.save(update_fields=["decision", "decided_by", "decided_at"])
     return objection
 
 
 @retry_on_conflict
-def finalize(*, publication: Publication, today: datetime.date, by) -> Publication:
+def finalize(*, publication: Published, today: datetime.date, by) -> Published:
     """Final once the notice period is over and every objection has its decision."""
     publication = _locked_open(publication)
     if today <= publication.ends_on:

@@ -19,12 +19,13 @@ from volunteering.models import Attendance
 
 
 def published_stars(*, building_groups: Sequence[int]) -> dict[int, Star]:
-    """Each group's stars of its latest published contest. One query."""
+    """Each group's stars of its latest final contest (a result under 公示 is not yet a
+    star: it shows on the passbook as under publication). One query."""
     rows = (
         StarEntry.objects.filter(
             building_group_id__in=building_groups,
             stars__isnull=False,
-            contest__status=StarContest.Status.PUBLISHED,
+            contest__status=StarContest.Status.FINAL,
         )
         .order_by("contest__year")
         .values_list("building_group_id", "stars", "contest__year")
@@ -88,7 +89,8 @@ def passbook_star(household: Household) -> dict:
 
 
 def passbook_publications(household: Household) -> dict:
-    """The passbook panel's context: the community's publications under way today."""
+    """The passbook panel's context: the community's publications under way today, and
+    its sub-district's star contest results under 公示. Two queries."""
     today = timezone.localdate()
     publications = list(
         Publication.objects.filter(
@@ -98,7 +100,17 @@ def passbook_publications(household: Household) -> dict:
             ends_on__gte=today,
         ).order_by("ends_on")
     )
-    return {"publications": publications} if publications else {}
+    contests = list(
+        StarContest.objects.filter(
+            subdistrict__communities=household.community_id,
+            status=StarContest.Status.PUBLISHED,
+            published_on__lte=today,
+            ends_on__gte=today,
+        ).order_by("ends_on")
+    )
+    if not (publications or contests):
+        return {}
+    return {"publications": publications, "contests": contests}
 
 
 NOTICES_ON_PASSBOOK = 3

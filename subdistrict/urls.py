@@ -1,6 +1,12 @@
 from django.urls import path
 
-from subdistrict.views import contests, entries, notices, publications, rollup
+from subdistrict.views import (
+    contests,
+    entries,
+    notices,
+    publications,
+    rollup,
+)
 
 app_name = "subdistrict"
 
@@ -16,6 +22,27 @@ urlpatterns = [
         "subdistrict/star-groups/<int:pk>/publish/",
         contests.contest_publish,
         name="contest_publish",
+    ),
+    # 公示 of a contest's result (views/contests.py)
+    path(
+        "subdistrict/star-groups/<int:pk>/objections/",
+        contests.contest_objection_create,
+        name="contest_objection_create",
+    ),
+    path(
+        "subdistrict/star-groups/<int:pk>/objections/<int:objection_pk>/decide/",
+        contests.contest_objection_decide,
+        name="contest_objection_decide",
+    ),
+    path(
+        "subdistrict/star-groups/<int:pk>/finalize/",
+        contests.contest_finalize,
+        name="contest_finalize",
+    ),
+    path(
+        "subdistrict/star-groups/<int:pk>/notice/",
+        contests.contest_notice,
+        name="contest_notice",
     ),
     path(
         "subdistrict/star-groups/entries/<int:pk>/photo/",

@@ -22,6 +22,7 @@ REFERENCE_TABLES = {
     "residents_community": "the tenant itself (its id is the distribution value)",
     "subdistrict_subdistrictrole": "a user's role in a sub-district, above its communities",
     "subdistrict_starcontest": "a sub-district's contest; its entries are the communities'",
+    "subdistrict_contestobjection": "an objection to a sub-district's contest result (公示)",
     "residents_usersession": "a login's session, whichever communities the user works for",
     "axes_accessattempt": "login throttling, by user name and address, before any tenancy",
     "axes_accessattemptexpiration": "django-axes' own: when a login attempt expires",

@@ -1,6 +1,7 @@
 """The sub-district in a real browser: jd_admin signs in to the roll-up of its communities
 and runs a star building-group contest end to end with a community's admin (open, enter
-with a photo, rate, publish, the stars on the community's dashboard); the community's admin
+with a photo, rate, publish for 公示, an objection decided, final, the stars on the
+community's dashboard); the community's admin
 is refused the 街道 pages; a published standings list takes an objection and freezes.
 
 Screenshots go to screenshots/subdistrict/ (ignored by git)."""
@@ -11,6 +12,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from residents.models import StaffMembership
@@ -27,9 +29,9 @@ PASSWORD = "pass-word-123"  # UserFactory's
 YEAR = timezone.localdate().year
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture
@@ -49,6 +51,21 @@ def street():
         user=UserFactory(username="sx_admin", first_name="周红梅"),
     )
     return shanxin
+
+
+def shift_contest_dates(*, days: int) -> None:
+    """Move the contest's 公示 `days` back, bypassing the freeze trigger (a superuser's
+    session; the application's role cannot)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "UPDATE subdistrict_starcontest SET published_on = published_on - %s,"
+                " ends_on = ends_on - %s",
+                [days, days],
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def sign_in(page, base: str, username: str) -> None:
@@ -110,9 +127,33 @@ def test_jd_admin_rolls_up_and_runs_a_contest_and_a_list_freezes_after_an_object
         jd.select_option(f"#id_stars_{entry.pk}", label="三星")
         jd.click("text=保存评定")
         jd.wait_for_load_state()
-        jd.click("text=公布评选结果")
-        jd.wait_for_selector("text=已公布")
-        shot(jd, "03-contest-published")
+        # 公示 of the result for 7 days: no star yet; an objection taken and decided.
+        jd.fill("#id_days", "7")
+        jd.click("form[action$='/publish/'] button[type=submit]")
+        jd.wait_for_selector("h1 .badge:text('公示中')")
+        jd.fill("#id_raised_by", "3号楼 李阿姨")
+        jd.fill("#id_content", "我们楼组的活动照片没有算进去。")
+        jd.click("text=记录异议")
+        jd.wait_for_selector("text=3号楼 李阿姨")
+        shot(jd, "03-contest-under-publication")
+        jd.locator("form[action$='/finalize/']").scroll_into_view_if_needed()
+        shot(jd, "03a-contest-objection-forms", full_page=False)  # as seen, the bars sticky
+        jd.click("text=打印公示单")
+        jd.wait_for_selector(".notice")
+        assert "★★★" in jd.inner_text(".notice") and "山鑫阳光城" in jd.inner_text(".notice")
+        shot(jd, "03b-contest-notice")
+        sx.goto(f"{base}/dashboard/")
+        assert f"{YEAR} 年度三星楼组" not in sx.inner_html(".dash-groups")
+        jd.goto(contest_url)
+        jd.fill("textarea[name=decision]", "已核对活动记录，维持原评定。")
+        jd.click("text=记录处理结果")
+        jd.wait_for_selector("text=维持原评定")
+        # The period runs out (only its dates, moved around the trigger as a test may).
+        shift_contest_dates(days=8)
+        jd.goto(contest_url)
+        jd.click("form[action$='/finalize/'] button[type=submit]")
+        jd.wait_for_selector("h1 .badge:text('已定稿')")
+        shot(jd, "03c-contest-final")
 
         # ★ now means the contest's stars on the community's dashboard.
         sx.goto(f"{base}/dashboard/")

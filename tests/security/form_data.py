@@ -176,6 +176,11 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
             {"raised_by": "走查", "raised_on": today, "content": "走查"}
         ],
         "subdistrict:objection_decide": [{"decision": "走查"}],
+        "subdistrict:contest_publish": [{"days": "7"}],
+        "subdistrict:contest_objection_create": [
+            {"raised_by": "走查", "raised_on": today, "content": "走查"}
+        ],
+        "subdistrict:contest_objection_decide": [{"decision": "走查"}],
         "subdistrict:notice_list": [{"title": "走查", "body": "走查", "expires_on": today}],
         "subdistrict:entry_create": [
             {"building_group": w.building_group.pk, "kind": "study", "plan": "走查"}

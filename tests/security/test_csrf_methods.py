@@ -42,6 +42,7 @@ NOT_200_FOR_AN_ADMIN = {
     "subdistrict:contest_detail": 403,
     "subdistrict:contest_entry_photo": 403,
     "subdistrict:contest_entry_photo_2": 403,
+    "subdistrict:contest_notice": 403,
 }
 
 

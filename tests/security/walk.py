@@ -41,7 +41,14 @@ from residents.models import (
     Member,
     StaffMembership,
 )
-from subdistrict.models import Notice, Objection, Publication, StarContest, StarEntry
+from subdistrict.models import (
+    ContestObjection,
+    Notice,
+    Objection,
+    Publication,
+    StarContest,
+    StarEntry,
+)
 from tests.factories import (
     BuildingGroupFactory,
     CompoundFactory,
@@ -301,6 +308,41 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         content="积分少算",
         recorded_by=admin,
     )
+    # Last year's contest, its result under 公示, with an objection.
+    o["contest_under_publication"] = StarContest.objects.create(
+        subdistrict=community.subdistrict,
+        year=2025,
+        title=f"{tag}去年评选",
+        kinds=["study"],
+        criteria=f"{tag}评选标准",
+        opened_by=admin,
+    )
+    StarEntry.objects.create(
+        community=community,
+        contest=o["contest_under_publication"],
+        building_group=o["building_group"],
+        kind="study",
+        plan=f"{tag}创建方案",
+        photo=entry.photo.name,
+        entered_by=admin,
+        stars=2,
+        rated_by=admin,
+        rated_at=timezone.now(),
+    )
+    StarContest.objects.filter(pk=o["contest_under_publication"].pk).update(
+        status=StarContest.Status.PUBLISHED,
+        published_by=admin,
+        published_at=timezone.now(),
+        published_on=timezone.localdate() - datetime.timedelta(days=9),
+        ends_on=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    o["contest_objection"] = ContestObjection.objects.create(
+        contest=o["contest_under_publication"],
+        raised_by=f"{tag}评选异议人",
+        raised_on=timezone.localdate(),
+        content="星级有误",
+        recorded_by=admin,
+    )
     o["notice"] = Notice.objects.create(
         community=community,
         title=f"{tag}公告",
@@ -339,6 +381,8 @@ def build_world(community: Community, *, tag: str, prefix: str) -> World:
         f"{tag}创建方案",
         f"{tag}公示",
         f"{tag}异议人",
+        f"{tag}去年评选",
+        f"{tag}评选异议人",
         f"{tag}公告",
         f"{tag}开户",
         f"{tag}走访人",
@@ -436,6 +480,13 @@ BY_NAME: dict[str, Callable[[World], list[dict]]] = {
         {"table": "points_pointrule", "object_id": w.rule.pk},
     ],
     "residents:import_template": lambda w: [{"file_format": "csv"}, {"file_format": "xlsx"}],
+    # 公示 of a contest's result: last year's, under 公示 (this year's is still open).
+    "subdistrict:contest_objection_create": lambda w: [{"pk": w.contest_under_publication.pk}],
+    "subdistrict:contest_objection_decide": lambda w: [
+        {"pk": w.contest_under_publication.pk, "objection_pk": w.contest_objection.pk}
+    ],
+    "subdistrict:contest_finalize": lambda w: [{"pk": w.contest_under_publication.pk}],
+    "subdistrict:contest_notice": lambda w: [{"pk": w.contest_under_publication.pk}],
     # The link's token is the capability itself (whoever holds the paper passbook); the walk
     # tries what someone without it might have: the stored hash and a revoked link.
     "points:passbook_open": lambda w: [

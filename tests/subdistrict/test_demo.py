@@ -5,6 +5,7 @@ communities, rated and published."""
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from residents.demo import DEMO_PASSWORD
 from residents.models import Community
@@ -29,9 +30,12 @@ def test_jd_admin_is_printed_with_the_other_logins_and_signs_in(seeded_demo):
     assert "山鑫阳光城居民区" in page and "齐河第三居民区" in page
 
 
-def test_the_contest_has_entries_of_both_communities_and_its_stars_show():
+def test_the_contest_went_through_publication_and_is_final_and_its_stars_show():
     contest = StarContest.objects.get()
-    assert contest.status == "published" and contest.subdistrict.name == "石化街道"
+    assert contest.status == "final" and contest.subdistrict.name == "石化街道"
+    assert contest.published_on < contest.ends_on < timezone.localdate(contest.finalized_at)
+    [objection] = contest.objections.all()
+    assert objection.decision and objection.decided_by == contest.finalized_by
     entered = set(contest.entries.values_list("community__slug", flat=True))
     assert entered == set(Community.objects.values_list("slug", flat=True))
     groups = list(contest.entries.values_list("building_group_id", flat=True))

@@ -1,9 +1,12 @@
 """The star building-group contest: the 街道 opens a year's contest, a community's admin
 enters building groups with a plan and photos (checked by their own bytes), the known
-figures stand beside each entry, the 街道 rates and publishes; then ★ means the contest's
+figures stand beside each entry, the 街道 rates and publishes for 公示 (the 公示 itself:
+test_contest_publication.py), and once final ★ means the contest's
 stars on the community's pages and the residents' passbooks, and nothing changes after."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,6 +22,7 @@ from residents.reporting import quarter_of
 from residents.stars import star_awards
 from subdistrict import services
 from subdistrict.models import StarContest, StarEntry, SubDistrictRole
+from subdistrict.services_publications import finalize
 from tests.factories import (
     BuildingGroupFactory,
     HouseholdFactory,
@@ -160,7 +164,7 @@ def test_the_known_figures_stand_beside_each_entry(street, contest, shanxin_admi
     assert "每月读书会" in body
 
 
-def test_rated_and_published_the_stars_show_on_the_communitys_pages_and_passbooks(
+def test_rated_published_and_final_the_stars_show_on_the_communitys_pages_and_passbooks(
     street, contest, shanxin_admin, jd_client
 ):
     community = street["mine"][0]
@@ -171,7 +175,10 @@ def test_rated_and_published_the_stars_show_on_the_communitys_pages_and_passbook
     assert jd_client.post(detail, {f"stars_{entry.pk}": "3"}).status_code == 302
     assert star_awards.for_groups([group.pk]) == {}  # not before publication
     publish = reverse("subdistrict:contest_publish", args=[contest.pk])
-    assert jd_client.post(publish).status_code == 302
+    assert jd_client.post(publish, {"days": "7"}).status_code == 302
+    assert star_awards.for_groups([group.pk]) == {}  # not while under 公示
+    after = timezone.localdate() + timedelta(days=7)
+    finalize(publication=StarContest.objects.get(), today=after, by=UserFactory())
 
     [star] = star_awards.for_groups([group.pk]).values()
     assert str(star.label) == f"{YEAR} 年度三星楼组"
@@ -194,7 +201,7 @@ def test_nothing_is_entered_or_rated_after_publication(street, contest, shanxin_
     enter(shanxin_admin, contest, group)
     entry = StarEntry.objects.get()
     services.rate_entries(contest=contest, stars={entry.pk: 2}, by=UserFactory())
-    services.publish_contest(contest=contest, by=UserFactory())
+    services.publish_contest(contest=contest, days=7, today=timezone.localdate(), by=UserFactory())
     detail = reverse("subdistrict:contest_detail", args=[contest.pk])
     jd_client.post(detail, {f"stars_{entry.pk}": "1"})
     assert StarEntry.objects.get().stars == 2
@@ -215,8 +222,10 @@ def test_nothing_is_entered_or_rated_after_publication(street, contest, shanxin_
 
 
 def test_a_contest_without_a_rating_cannot_be_published(street, contest, jd_client):
-    jd_client.post(reverse("subdistrict:contest_publish", args=[contest.pk]))
-    assert StarContest.objects.get().status == "open"
+    response = jd_client.post(
+        reverse("subdistrict:contest_publish", args=[contest.pk]), {"days": "7"}
+    )
+    assert response.status_code == 302 and StarContest.objects.get().status == "open"
 
 
 def test_the_database_refuses_a_fourth_star_and_a_group_of_another_community(street, contest):
@@ -245,7 +254,8 @@ def test_a_subdistrict_user_of_another_subdistrict_finds_no_contest(street, cont
     client = subdistrict_client(street["weifang"], SubDistrictRole.Role.ADMIN)
     detail = reverse("subdistrict:contest_detail", args=[contest.pk])
     assert client.get(detail).status_code == 404
-    assert client.post(reverse("subdistrict:contest_publish", args=[contest.pk])).status_code == 404
+    publish = reverse("subdistrict:contest_publish", args=[contest.pk])
+    assert client.post(publish, {"days": "7"}).status_code == 404
 
 
 def test_community_staff_get_403_on_the_subdistricts_contest_pages(street, contest, shanxin_admin):
