@@ -119,7 +119,9 @@ def contest_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                ngettext("已保存评定，改动 %(n)s 个楼组。", "已保存评定，改动 %(n)s 个楼组。", changed)
+                ngettext(
+                    "已保存评定，改动 %(n)s 个楼组。", "已保存评定，改动 %(n)s 个楼组。", changed
+                )
                 % {"n": changed},
             )
         return redirect("subdistrict:contest_detail", contest.pk)
