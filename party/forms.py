@@ -1,4 +1,5 @@
-"""The party pages' forms: the register's filters, the roll-call, the settings, a profile."""
+"""The party pages' forms: the register's filters, the roll-call, the settings, a profile,
+the 报到 of a party member who lives elsewhere."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import contextlib
 import uuid
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from party.models import MAX_MEETINGS_PER_QUARTER, Duty, Post, ProjectRole
 from residents import parsing
+from residents.forms.households import MemberForm
 from residents.models import BuildingGroup, Community, Member
 from volunteering.models import Project
 
@@ -131,3 +134,38 @@ class ProfileForm(forms.Form):
     reported_on = parsing.DateField(
         label=_("报到日期"), window=parsing.PAST_DAYS, what=_("报到日期"), required=False
     )
+
+
+class ReportForm(MemberForm):
+    """A party member who lives elsewhere reports here (报到): who they are, their employer
+    and position, their skills, and the day they reported."""
+
+    reported_on = parsing.DateField(
+        label=_("报到日期"), window=parsing.PAST_DAYS, what=_("报到日期")
+    )
+
+    class Meta(MemberForm.Meta):
+        fields = [
+            "name",
+            "gender",
+            "birth_year",
+            "phone",
+            "employer",
+            "job_title",
+            "specialties",
+            "is_in_service_party_member",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reported_on"].error_messages["required"] = _("请填写报到日期。")
+        self.fields["is_in_service_party_member"].initial = True
+        self.fields["reported_on"].initial = timezone.localdate()
+
+    def clean(self) -> dict:
+        # A reporting member is a party member by definition (MemberForm asks for the tick).
+        self.cleaned_data["is_party_member"] = True
+        return super().clean()
+
+    def member_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}

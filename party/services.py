@@ -35,6 +35,7 @@ from party.models import (
 from points import services as points_services
 from points.hooks import ApprovalListener
 from points.models import PassbookPolicy
+from residents import services as residents_services
 from residents.models import Community, Member
 from residents.transactions import retry_on_conflict
 from volunteering.models import Activity, Attendance, Project
@@ -280,6 +281,36 @@ def save_profile(*, member: Member, reported_on: datetime.date | None, by: User)
     profile.reported_on = reported_on
     profile.save()
     return profile
+
+
+@retry_on_conflict
+def report_member(
+    *, community: Community, fields: dict, reported_on: datetime.date, by: User
+) -> Member:
+    """Register a party member who lives elsewhere and reported here (报到): the
+    non-resident member and their party profile, in one transaction. `fields` are the
+    member's (name, gender, birth year, mobile, skills, employer, position, in service).
+    The same name with the same mobile already here is refused (code "duplicate", the
+    existing member in `params["member"]`)."""
+    name = str(fields.get("name", "")).strip()
+    phone = str(fields.get("phone", ""))
+    if name and phone:
+        existing = (
+            Member.objects.select_for_update()
+            .filter(community=community, name=name, phone=phone)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            raise ValidationError(
+                _("本居民区已有同名同手机号的人员：%(name)s。"),
+                code="duplicate",
+                params={"name": name, "member": existing},
+            )
+    fields = {**fields, "is_party_member": True}
+    member = residents_services.save_non_resident(community=community, fields=fields, by=by)
+    PartyMember.objects.create(community=community, member=member, reported_on=reported_on)
+    return member
 
 
 def settings_of(community: Community) -> PartySettings:

@@ -81,3 +81,31 @@ def test_staff_search_the_register_by_skill_and_read_the_standings(
     assert page.locator(".savers").is_visible()
     assert page.locator(".saver").first.inner_text().startswith("1")
     screenshot(page, "party-standings")
+
+
+def test_staff_register_a_party_member_who_reported_here(live_server, desk_page, screenshot):
+    StaffMembershipFactory(
+        community__name="山鑫阳光城",
+        community__slug="shanxin",
+        community__passbook_prefix="SX",
+        role=StaffMembership.Role.STAFF,
+        user__username="sx_staff",
+    )
+    page = desk_page
+    page.goto(f"{live_server.url}/party/")
+    page.fill("#id_username", "sx_staff")
+    page.fill("#id_password", "pass-word-123")
+    page.click(".login-card button[type=submit]")
+    page.wait_for_url("**/party/")
+    page.click("text=登记报到党员")
+    page.wait_for_url("**/party/report/")
+    page.fill("#id_name", "周建华")
+    page.fill("#id_phone", "13800138000")
+    page.fill("#id_employer", "市政工程公司")
+    page.fill("#id_job_title", "道路工程师")
+    page.fill("#id_specialties", "电工、驾驶")
+    screenshot(page, "party-report-form")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/party/members/*/")
+    assert "已登记报到：周建华。" in page.content()
+    screenshot(page, "party-report-done")

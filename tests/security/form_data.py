@@ -194,6 +194,19 @@ def plausible_posts(name: str, w: World, kwargs: dict) -> list[dict]:
             }
         ],
         "party:member_profile": [{"reported_on": today}],
+        "party:report": [
+            {
+                "name": "走查",
+                "gender": "M",
+                "birth_year": "1980",
+                "phone": "13800000000",
+                "employer": "走查单位",
+                "job_title": "工程师",
+                "specialties": "电工",
+                "is_in_service_party_member": "on",
+                "reported_on": today,
+            }
+        ],
         "party:settings": [
             {
                 "meetings_per_quarter": "2",
