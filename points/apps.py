@@ -10,7 +10,15 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         from points.dashboard import FIGURES
-        from points.models import Account, LedgerEntry, PassbookPolicy, PointRule
+        from points.models import (
+            Account,
+            AccountTally,
+            LedgerEntry,
+            MemberTally,
+            MonthTally,
+            PassbookPolicy,
+            PointRule,
+        )
         from points.passbook import is_resident_visit
         from residents.app_role import protected_tables
         from residents.audit import audited_tables
@@ -24,6 +32,9 @@ class PointsConfig(AppConfig):
         # Opened by a posting; the balance moves only by the ledger's trigger, which runs as
         # the owner. UPDATE of updated_at alone is what lets a posting lock the row.
         protected_tables.register(Account, update_fields=["updated_at"])
+        # Running totals: written only by the ledger's trigger (migration 0012).
+        for tally in (MonthTally, AccountTally, MemberTally):
+            protected_tables.register(tally, insert=False)
         # Rules are audited (migration 0005); the ledger is a record of its own.
         audited_tables.register(
             PointRule, page=lambda rule: reverse("points:rule_edit", args=[rule.pk])

@@ -18,11 +18,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, Prefetch, Q, Sum, Value, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from points.models import Account, LedgerEntry
+from points.models import Account, MonthTally
 from points.selectors import mask_name
 from residents.dashboard import Figure, Measure, Place, QuarterAndYear, thousands
 from residents.models import Household, Member
@@ -30,21 +31,7 @@ from residents.reporting import Period
 from volunteering.models import Activity
 
 TOP_SAVERS = 5
-
-_EARNED = Q(kind=LedgerEntry.Kind.EARN) | Q(
-    kind=LedgerEntry.Kind.REVERSE, reverses__kind=LedgerEntry.Kind.EARN
-)
-_REDEEMED = Q(kind=LedgerEntry.Kind.REDEEM) | Q(
-    kind=LedgerEntry.Kind.REVERSE, reverses__kind=LedgerEntry.Kind.REDEEM
-)
 _ZERO = Value(0, output_field=IntegerField())
-
-
-def _entries_in(communities: Sequence[int], year: Period):
-    return LedgerEntry.objects.filter(
-        community_id__in=communities, occurred_on__gte=year.start, occurred_on__lte=year.end
-    ).filter(_EARNED | _REDEEMED)
-
 
 # -- Points earned and redeemed --------------------------------------------------------------
 
@@ -66,18 +53,25 @@ class Points:
         return Points(self.earned + other.earned, self.redeemed + other.redeemed)
 
 
+def _tallies_in(communities: Sequence[int], period: Period):
+    """The communities' monthly totals (kept by the ledger) of the months in `period`."""
+    return MonthTally.objects.filter(
+        community_id__in=communities, month__gte=period.start, month__lte=period.end
+    )
+
+
 def points(*, communities: Sequence[int], quarter: Period) -> dict[int, QuarterAndYear[Points]]:
-    """One query."""
-    in_quarter = Q(occurred_on__gte=quarter.start, occurred_on__lte=quarter.end)
+    """One query, over the monthly totals the ledger keeps (twelve rows a community)."""
+    in_quarter = Q(month__gte=quarter.start, month__lte=quarter.end)
     rows = {
         row["community_id"]: row
-        for row in _entries_in(communities, quarter.whole_year)
+        for row in _tallies_in(communities, quarter.whole_year)
         .values("community_id")
         .annotate(
-            earned_year=Coalesce(Sum("amount", filter=_EARNED), _ZERO),
-            earned_quarter=Coalesce(Sum("amount", filter=_EARNED & in_quarter), _ZERO),
-            redeemed_year=Coalesce(Sum("amount", filter=_REDEEMED), _ZERO),
-            redeemed_quarter=Coalesce(Sum("amount", filter=_REDEEMED & in_quarter), _ZERO),
+            earned_year=Sum("earned"),
+            earned_quarter=Coalesce(Sum("earned", filter=in_quarter), _ZERO),
+            redeemed_year=Sum("redeemed"),
+            redeemed_quarter=Coalesce(Sum("redeemed", filter=in_quarter), _ZERO),
         )
         .order_by()
     }
@@ -85,8 +79,8 @@ def points(*, communities: Sequence[int], quarter: Period) -> dict[int, QuarterA
     for community in communities:
         row = rows.get(community, {})
         values[community] = QuarterAndYear(
-            quarter=Points(row.get("earned_quarter", 0), -row.get("redeemed_quarter", 0)),
-            year=Points(row.get("earned_year", 0), -row.get("redeemed_year", 0)),
+            quarter=Points(row.get("earned_quarter", 0), row.get("redeemed_quarter", 0)),
+            year=Points(row.get("earned_year", 0), row.get("redeemed_year", 0)),
         )
     return values
 
@@ -215,19 +209,9 @@ def months(*, communities: Sequence[int], quarter: Period) -> dict[int, Months]:
         )
         for community in communities
     }
-    points_by_month = (
-        _entries_in(communities, year)
-        .annotate(month=TruncMonth("occurred_on"))
-        .values("community_id", "month")
-        .annotate(
-            earned=Coalesce(Sum("amount", filter=_EARNED), _ZERO),
-            redeemed=Coalesce(Sum("amount", filter=_REDEEMED), _ZERO),
-        )
-        .order_by()
-    )
-    for row in points_by_month:
-        month = values[row["community_id"]].months[row["month"].month - 1]
-        month.earned, month.redeemed = row["earned"], -row["redeemed"]
+    for tally in _tallies_in(communities, year):
+        month = values[tally.community_id].months[tally.month.month - 1]
+        month.earned, month.redeemed = tally.earned, tally.redeemed
     activities = (
         Activity.objects.filter(
             community_id__in=communities, date__gte=year.start, date__lte=year.end
@@ -277,20 +261,31 @@ class Savers:
 
 
 def savers(*, communities: Sequence[int], quarter: Period | None = None) -> dict[int, Savers]:
-    """The largest balances of households in residence, now. Two queries."""
-    place = Window(
-        RowNumber(),
-        partition_by=[F("community_id")],
-        order_by=[F("balance").desc(), F("household__passbook_number").asc()],
+    """The largest balances of households in residence, now. Two queries. Each community's
+    top accounts walk the index on (community, balance) from the top: first the fifth
+    largest balance, then the accounts with at least that much, ordered (ties by passbook
+    number) — never a sort of every account."""
+    in_residence = "JOIN residents_household h ON h.id = a.household_id AND h.status = %s"
+    top = RawSQL(
+        f"""
+        SELECT top.id FROM unnest(%s::bigint[]) AS c(id)
+        CROSS JOIN LATERAL (
+            SELECT a.id FROM points_account a {in_residence}
+            WHERE a.community_id = c.id AND a.balance >= (
+                SELECT min(fifth.balance) FROM (
+                    SELECT a.balance FROM points_account a {in_residence}
+                    WHERE a.community_id = c.id AND a.balance > 0
+                    ORDER BY a.balance DESC LIMIT %s
+                ) AS fifth
+            )
+            ORDER BY a.balance DESC, h.passbook_number
+            LIMIT %s
+        ) AS top
+        """,
+        [list(communities), *[Household.Status.ACTIVE] * 2, TOP_SAVERS, TOP_SAVERS],
     )
     accounts = (
-        Account.objects.filter(
-            community_id__in=communities,
-            balance__gt=0,
-            household__status=Household.Status.ACTIVE,
-        )
-        .annotate(place=place)
-        .filter(place__lte=TOP_SAVERS)
+        Account.objects.filter(pk__in=top)
         .select_related("household")
         .prefetch_related(
             Prefetch(
@@ -299,7 +294,7 @@ def savers(*, communities: Sequence[int], quarter: Period | None = None) -> dict
                 to_attr="current_members",
             )
         )
-        .order_by("community_id", "place")
+        .order_by("community_id", "-balance", "household__passbook_number")
     )
     by_community: dict[int, list[Account]] = defaultdict(list)
     for account in accounts:

@@ -154,6 +154,12 @@ class Account(models.Model):
                 condition=Q(balance__gte=0), name="points_account_balance_not_negative"
             ),
         ]
+        indexes = [
+            # The dashboard's top savers: the largest balances of a community, read from the top.
+            models.Index(
+                "community", models.F("balance").desc(), name="points_account_top_balances"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household.passbook_number}: {self.balance}"
@@ -391,3 +397,83 @@ class PassbookPolicy(models.Model):
             .values_list("base_points_to_passbook", flat=True)
             .first()
         )
+
+
+# -- Running totals kept by the ledger (issue 21) -------------------------------------------
+#
+# Pages that add up a period's points (the dashboard, the standings and their notice, the
+# sub-district's roll-up) read these instead of scanning millions of entries. They are
+# written only by the ledger's statement trigger, in the same statement as the entries
+# (migration 0012), so they are exact at every commit; the application's role may only read
+# them, and `reconcile_ledger` checks them against the entries.
+#
+# "Earned" and "redeemed" mean what the standings and the dashboard always meant: earn
+# entries net of their reversals, redeem entries net of the reversals of cancelled
+# redemptions, counted by the date the points belong to (`occurred_on`). Redeemed is kept as
+# a positive number of points. Adjustments and expiries are neither.
+
+
+class MonthTally(models.Model):
+    """A community's points earned and redeemed in one month."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("月份"))  # its first day
+    earned = models.IntegerField(_("获得积分"), default=0)
+    redeemed = models.IntegerField(_("兑换积分"), default=0)
+
+    class Meta:
+        verbose_name = _("月度积分合计")
+        verbose_name_plural = pgettext_lazy("plural", "月度积分合计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month"], name="points_monthtally_once_a_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: +{self.earned} -{self.redeemed}"
+
+
+class AccountTally(models.Model):
+    """One passbook's points earned in one quarter."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    quarter = models.DateField(_("季度"))  # its first day
+    earned = models.IntegerField(_("获得积分"), default=0)
+
+    class Meta:
+        verbose_name = _("户季度积分合计")
+        verbose_name_plural = pgettext_lazy("plural", "户季度积分合计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "quarter", "account"],
+                name="points_accounttally_once_a_quarter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.quarter}: {self.earned}"
+
+
+class MemberTally(models.Model):
+    """One member's points earned in one quarter, base (基础分) and value-added apart."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    quarter = models.DateField(_("季度"))  # its first day
+    base = models.IntegerField(_("基础分"), default=0)
+    value_added = models.IntegerField(_("增值分"), default=0)
+
+    class Meta:
+        verbose_name = _("成员季度积分合计")
+        verbose_name_plural = pgettext_lazy("plural", "成员季度积分合计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "quarter", "member"],
+                name="points_membertally_once_a_quarter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.quarter}: {self.base} + {self.value_added}"

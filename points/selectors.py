@@ -12,12 +12,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db.models import Count, IntegerField, Prefetch, Q, Sum, Value
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from points.entry_details import attach_details
-from points.models import Account, LedgerEntry
+from points.models import Account, AccountTally, LedgerEntry, MemberTally
 from residents import parsing
 from residents.models import BuildingGroup, Community, Household, Member
 from residents.reporting import Period, quarter_of, ranked
@@ -25,6 +25,10 @@ from residents.stars import Star, star_awards
 
 # Big savers (储值大户): the households ranked in the top three by points earned in the period.
 TOP_SAVER_RANKS = 3
+# Ties at a cut stay in, but a list never grows past this many times its limit: when most of
+# a community ties (a first quarter where everyone did the same two activities), the list
+# stops at its limit and says how many share the place (`*_tied_out`).
+TIES_FACTOR = 2
 T = TypeVar("T")
 
 
@@ -104,6 +108,7 @@ class Standings:
     members: list[MemberRow] = field(default_factory=list)
     groups: list[GroupRow] = field(default_factory=list)
     top_savers: list[HouseholdRow] = field(default_factory=list)
+    savers_in_ranks: int = 0  # households ranked within TOP_SAVER_RANKS, listed or not
     households_taking_part: int = 0
     members_taking_part: int = 0
     total_points: int = 0
@@ -117,27 +122,37 @@ class Standings:
         return len(self.members) < self.members_taking_part
 
 
-def _earned(community: Community, period: Period):
-    return LedgerEntry.objects.earning().filter(
-        community=community,
-        occurred_on__gte=period.start,
-        occurred_on__lte=period.end,
+def _in_period(model, community: Community, period: Period):
+    """A running total's rows (AccountTally, MemberTally: kept by the ledger, one per quarter)
+    of the quarters in `period`."""
+    return model.objects.filter(
+        community=community, quarter__gte=period.start, quarter__lte=period.end
     )
 
 
 def _within(rows: list[tuple[int, T]], limit: int | None) -> list[tuple[int, T]]:
-    """Rows ranked within `limit` (ties at the cut all stay in)."""
-    return rows if limit is None else [row for row in rows if row[0] <= limit]
+    """Rows ranked within `limit`: ties at the cut all stay in, unless they would make the
+    list more than TIES_FACTOR times as long; then the first `limit` rows."""
+    if limit is None:
+        return rows
+    within = [row for row in rows if row[0] <= limit]
+    return within if len(within) <= TIES_FACTOR * limit else within[:limit]
+
+
+def _count_within(rows: list[tuple[int, T]], limit: int) -> int:
+    return sum(1 for row in rows if row[0] <= limit)
 
 
 def standings(*, community: Community, period: Period, limit: int | None = 50) -> Standings:
     """The three rankings for a period. Six queries, whatever the number of households
-    or entries. `limit` keeps the top ranks of the household and member lists."""
+    or entries: the points come from the quarterly totals the ledger keeps (points.tallies
+    says what counts as earned). `limit` keeps the top ranks of the household and member
+    lists."""
     result = Standings(period=period)
 
     # 1. Points per household (via its account), with what the group ranking needs.
     household_points = list(
-        _earned(community, period)
+        _in_period(AccountTally, community, period)
         .values(
             "account_id",
             "account__balance",
@@ -146,7 +161,7 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
             "account__household__status",
             "account__household__passbook_number",
         )
-        .annotate(points=Sum("amount"))
+        .annotate(points=Sum("earned"))
         .filter(points__gt=0)
         .order_by("-points", "account__household__passbook_number")
     )
@@ -155,6 +170,7 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
     ranked_households = list(ranked(household_points, key=lambda row: row["points"]))
     shown = _within(ranked_households, limit)
     savers = _within(ranked_households, TOP_SAVER_RANKS)
+    result.savers_in_ranks = _count_within(ranked_households, TOP_SAVER_RANKS)
     # 2 and 3. The households shown, with their current members.
     wanted = {row["account__household_id"] for _rank, row in [*shown, *savers]}
     households = (
@@ -184,17 +200,13 @@ def standings(*, community: Community, period: Period, limit: int | None = 50) -
     result.top_savers = [household_row(rank, row) for rank, row in savers]
 
     # 4. Points per member, base (基础分) and value-added (增值分) apart.
-    zero = Value(0, output_field=IntegerField())
     member_points = list(
-        _earned(community, period)
-        .filter(member__isnull=False)
+        _in_period(MemberTally, community, period)
         .values("member_id")
         .annotate(
-            total=Sum("amount"),
-            base=Coalesce(Sum("amount", filter=Q(stream=LedgerEntry.Stream.BASE)), zero),
-            value_added=Coalesce(
-                Sum("amount", filter=Q(stream=LedgerEntry.Stream.VALUE_ADDED)), zero
-            ),
+            total=Sum(F("base") + F("value_added")),
+            base=Sum("base"),
+            value_added=Sum("value_added"),
         )
         .filter(total__gt=0)
         .order_by("-total", "member_id")

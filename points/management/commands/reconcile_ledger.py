@@ -1,5 +1,6 @@
 """`manage.py reconcile_ledger`: stored balances against the sum of their entries, for the
-household passbooks and every ledger registered in points.ledgers (the party accounts)."""
+household passbooks and every ledger registered in points.ledgers (the party accounts); and
+the running totals the ledger keeps (points.tallies) against its entries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from points import tallies
 from points.ledgers import ledgers
 from points.models import Account, LedgerEntry
 
@@ -27,8 +29,8 @@ def _wrong(account_model, entry_model):
 
 class Command(BaseCommand):
     help = (
-        "核对每户存折（及党员积分账户等）：账户余额是否等于全部明细之和。"
-        "有差异时列出并以非零状态退出。"
+        "核对每户存折（及党员积分账户等）：账户余额是否等于全部明细之和；"
+        "月度、季度积分合计是否与明细相符。有差异时列出并以非零状态退出。"
     )
 
     def handle(self, *args, **options) -> None:
@@ -55,6 +57,15 @@ class Command(BaseCommand):
             lines.append(line)
             if wrong:
                 failures.append(line)
+        wrong_totals = {table: n for table, n in tallies.mismatches().items() if n}
+        line = "核对积分合计（月度、户季度、成员季度）：" + (
+            "；".join(f"{table} {n} 行不符" for table, n in wrong_totals.items())
+            if wrong_totals
+            else "全部相符。"
+        )
+        lines.append(line)
+        if wrong_totals:
+            failures.append(line)
         if failures:
             raise CommandError(" ".join(failures))
         self.stdout.write("\n".join(lines))
