@@ -41,3 +41,14 @@ def test_without_ties_the_top_three_say_nothing_more(staff_client, community):
     html = staff_client.get(reverse("points:standings"), {"period": "2026Q4"}).content.decode()
     assert "本期所得积分前 3 名的家庭" in html
     assert "含并列" not in html
+
+
+def test_when_most_households_tie_the_lists_stop_at_their_limit_and_say_so(
+    staff_client, community
+):
+    """Ties at the cut stay in, but not a whole community's worth: eight households tied
+    for first are counted among the big savers and only three listed."""
+    earn_scores(community, [2] * 8)
+    html = staff_client.get(reverse("points:standings"), {"period": "2026Q4"}).content.decode()
+    assert "含并列共 8 户，列出其中 3 户" in html
+    assert html.count('class="saver"') == 3

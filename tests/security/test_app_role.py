@@ -32,7 +32,10 @@ from tests.security.roles import app_role, connect, connection_params
 
 PROTECTED = [
     "points_account",
+    "points_accounttally",
     "points_ledgerentry",
+    "points_membertally",
+    "points_monthtally",
     "redemption_redemption",
     "redemption_redemptionline",
     "redemption_cancellation",
@@ -235,6 +238,15 @@ def test_the_command_makes_a_role_shows_its_password_once_and_refuses_the_owner(
         "UPDATE points_ledgerentry SET amount = amount + 1000",
         "DELETE FROM points_ledgerentry",
         "TRUNCATE points_ledgerentry CASCADE",
+        # The running totals the ledger's trigger keeps: read only.
+        "UPDATE points_monthtally SET earned = earned + 1000",
+        "INSERT INTO points_monthtally (community_id, month, earned, redeemed)"
+        " SELECT community_id, month + 1, 1000, 0 FROM points_monthtally",
+        "DELETE FROM points_monthtally",
+        "UPDATE points_accounttally SET earned = earned + 1000",
+        "DELETE FROM points_accounttally",
+        "UPDATE points_membertally SET base = base + 1000",
+        "DELETE FROM points_membertally",
         "UPDATE redemption_redemption SET points = 1",
         "UPDATE redemption_redemption SET cancelled_at = NULL, cancelled_by_id = NULL,"
         " cancel_reason = '', reversal_id = NULL",
