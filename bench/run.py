@@ -94,6 +94,13 @@ def main() -> None:
     results["pages"] = measure.pages(world, sessions)
     log("staff pages at scale, p50 / p95 …")
     results["staff_pages"] = measure.staff_pages(world)
+    log("the sub-district roll-up: 20 more communities, 50,000 households …")
+    from bench import subdistrict
+
+    t = time.perf_counter()
+    viewer = subdistrict.build(20, 50_000)
+    results["subdistrict_build_seconds"] = time.perf_counter() - t
+    results["subdistrict"] = subdistrict.measure(viewer)
     results["disk_used_gb"] = (shutil.disk_usage(ROOT).used - disk_before.used) / 1e9
     results["total_seconds"] = time.perf_counter() - started
     results["machine"] = machine()
