@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Length
 
 from residents.models import Household, HouseholdQuerySet, Member, MemberQuerySet
@@ -110,6 +110,67 @@ def filter_households(queryset, data: dict | None):
         queryset = queryset.filter(status=Household.Status.MOVED_OUT)
     elif status != "all":
         queryset = queryset.active()
-    return queryset.order_by(
-        "compound__sort_key", Length("building"), "building", "unit", Length("room"), "room", "pk"
-    )
+    return queryset.order_by("compound__sort_key", *WITHIN_COMPOUND)
+
+
+# Natural order within a compound: building 2 before building 10, room 302 before room 1201.
+# The index residents_household_natural (community, compound, then these) holds it.
+WITHIN_COMPOUND = (Length("building"), "building", "unit", Length("room"), "room", "pk")
+
+
+class HouseholdPages:
+    """The households of filter_households(), for a Paginator, without sorting them all.
+
+    The register orders by compound, then naturally within the compound, and a community has
+    few compounds: the count is one query per compound (grouped), and a page reads, from each
+    compound it falls in, just its slice in the index's order (a subquery each), then loads
+    those rows in one query. Compounds with the same sort key are one run, sorted together, as
+    the single ORDER BY would. Same households, same order, same count as the queryset.
+    """
+
+    def __init__(self, queryset: HouseholdQuerySet) -> None:
+        self.queryset = queryset
+        self._runs: list[tuple[list[int], int]] | None = None
+
+    def runs(self) -> list[tuple[list[int], int]]:
+        """(compound ids, how many households) per sort key, in order."""
+        if self._runs is None:
+            counts = (
+                self.queryset.order_by()
+                .prefetch_related(None)
+                .select_related(None)
+                .values("compound_id", "compound__sort_key")
+                .annotate(n=Count("pk"))
+            )
+            runs: dict[str, tuple[list[int], int]] = {}
+            for row in sorted(counts, key=lambda r: (r["compound__sort_key"], r["compound_id"])):
+                compounds, n = runs.get(row["compound__sort_key"], ([], 0))
+                runs[row["compound__sort_key"]] = ([*compounds, row["compound_id"]], n + row["n"])
+            self._runs = list(runs.values())
+        return self._runs
+
+    def count(self) -> int:
+        return sum(n for _, n in self.runs())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("HouseholdPages takes a slice")
+        start, stop = index.start or 0, index.stop
+        within = self.queryset.order_by().prefetch_related(None).select_related(None)
+        slices, offset = [], 0
+        for compounds, n in self.runs():
+            if stop is not None and offset >= stop:
+                break
+            if offset + n > start:
+                low = max(start - offset, 0)
+                high = n if stop is None else min(stop - offset, n)
+                run = within.filter(compound__in=compounds).order_by(*WITHIN_COMPOUND)
+                slices.append(run.values("pk")[low:high])
+            offset += n
+        if not slices:
+            return []
+        page = slices[0].union(*slices[1:], all=True) if len(slices) > 1 else slices[0]
+        return list(self.queryset.filter(pk__in=page))
