@@ -325,6 +325,12 @@ class Household(models.Model):
                 include=["status"],
                 name="residents_household_natural",
             ),
+            # How many households in residence each compound has (the register's count).
+            models.Index(
+                fields=["community", "compound"],
+                condition=Q(status="active"),
+                name="residents_household_residing",
+            ),
         ]
 
     def __str__(self) -> str:
