@@ -25,7 +25,7 @@ from volunteering.models import Activity, Attendance
 ACTIVITIES_PER_PAGE = 10
 # Each record is priced and drawn: a page holds at most this many (an activity with more
 # has pages of its own, see points.review_pages).
-RECORDS_PER_PAGE = 100
+RECORDS_PER_PAGE = 50
 
 
 @dataclass
