@@ -255,3 +255,65 @@ def test_an_empty_list_reads_no_page(staff_client, community, django_assert_num_
         response = staff_client.get(URL)
     assert response.context["page"].paginator.count == 0
     assert list(response.context["page"].object_list) == []
+
+
+def test_its_pages_put_together_are_the_register_in_its_one_order(
+    staff_client, community, monkeypatch
+):
+    import random
+
+    from residents.selectors import filter_households
+
+    chance = random.Random(21)
+    compounds = [CompoundFactory(community=community, name=n) for n in ("十期", "2期", "二期")]
+    group = BuildingGroupFactory(community=community)
+    addresses_made = set()
+    while len(addresses_made) < 40:
+        address = (
+            chance.choice(compounds),
+            str(chance.choice([1, 2, 3, 10, 12, 100])),
+            chance.choice(["", "1", "2", "10"]),
+            str(chance.choice([101, 102, 302, 1201, 1202, 2])),
+        )
+        if address in addresses_made:
+            continue
+        addresses_made.add(address)
+        compound, building, unit, room = address
+        moved = chance.random() < 0.2
+        HouseholdFactory(
+            community=community,
+            compound=compound,
+            building=building,
+            unit=unit,
+            room=room,
+            building_group=group if chance.random() < 0.5 else None,
+            status="moved_out" if moved else "active",
+            moved_out_on="2026-01-05" if moved else None,
+        )
+    monkeypatch.setattr(households_view, "PAGE_SIZE", 7)
+    base = Household.objects.filter(community=community)
+    for params, data in [
+        ({}, None),
+        ({"status": "all"}, {"status": "all"}),
+        ({"building_group": group.pk}, {"building_group": group}),
+        (
+            {"compound": compounds[2].pk, "status": "all"},
+            {"compound": compounds[2], "status": "all"},
+        ),
+    ]:
+        if data is not None:
+            data = {
+                "q": "",
+                "compound": None,
+                "building_group": None,
+                "type": None,
+                "status": "",
+            } | data
+        expected = [f"{h.compound.name} {h.short_address}" for h in filter_households(base, data)]
+        first = staff_client.get(URL, params)
+        assert first.context["page"].paginator.count == len(expected)
+        listed = []
+        for number in range(1, first.context["page"].paginator.num_pages + 1):
+            page = staff_client.get(URL, {**params, "page": number}).context["page"]
+            listed += [f"{h.compound.name} {h.short_address}" for h in page.object_list]
+        assert listed == expected, params
