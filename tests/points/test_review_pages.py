@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from points.review_pages import Segment, layout
 from points.views import review
+from residents.models import Community
 from tests.factories import CompoundFactory, MemberFactory
 from tests.points.factories import PointRuleFactory
 from tests.volunteering.factories import ActivityFactory, AttendanceFactory
@@ -169,3 +170,16 @@ def test_its_query_count_is_the_same_with_a_split_activity(staff_client, big_act
 def test_a_page_past_the_end_shows_the_last_page(staff_client, big_activity):
     response = staff_client.get(QUEUE, {"page": 99})
     assert response.context["page"].number == 2
+
+
+@pytest.mark.django_db
+def test_a_split_activitys_button_counts_only_others_records_on_the_page(
+    staff_client, community, big_activity
+):
+    first, _ = big_activity
+    Community.objects.filter(pk=community.pk).update(review_by_another=True)
+    mine = Attendance.objects.filter(activity=first, member__household__building="2")
+    mine.update(recorded_by=staff_client.user)
+    body = staff_client.get(QUEUE).content.decode()
+    assert "通过本页列出的他人登记的 3 条（3 分）" in body
+    assert body.count('type="checkbox" disabled') == 1
