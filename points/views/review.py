@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -71,26 +71,27 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
     """
     form = ReviewFilterForm(query or None, community=request.community)
     status = Attendance.Status.PENDING
-    pending = Attendance.objects.filter(activity=OuterRef("pk"), status=status)
-    activities = scoped(request, Activity).filter(Exists(pending))
+    # From the pending records (their index), not from every activity ever logged.
+    pending = scoped(request, Attendance).filter(status=status)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["project"]:
-            activities = activities.filter(project=data["project"])
+            pending = pending.filter(activity__project=data["project"])
         if data["date_from"]:
-            activities = activities.filter(date__gte=data["date_from"])
+            pending = pending.filter(activity__date__gte=data["date_from"])
         if data["date_to"]:
-            activities = activities.filter(date__lte=data["date_to"])
+            pending = pending.filter(activity__date__lte=data["date_to"])
     # Oldest first: the records that have waited longest are reviewed first.
     counts = list(
-        activities.annotate(n=Count("attendances", filter=Q(attendances__status=status)))
-        .order_by("date", "pk")
-        .values_list("pk", "n")
+        pending.values("activity__date", "activity_id")
+        .annotate(n=Count("*"))
+        .order_by("activity__date", "activity_id")
+        .values_list("activity_id", "n")
     )
     pages = layout(counts, ACTIVITIES_PER_PAGE, RECORDS_PER_PAGE)
     page = QueuePaginator(pages, len(counts)).get_page(parsing.page_number(query.get("page")))
     segments = {segment.activity_id: segment for segment in page.object_list}
-    loaded = activities.filter(pk__in=list(segments)).select_related("project").in_bulk()
+    loaded = scoped(request, Activity).select_related("project").in_bulk(list(segments))
     groups = {
         pk: QueueGroup(loaded[pk], segment) for pk, segment in segments.items() if pk in loaded
     }
@@ -120,6 +121,8 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
         groups[attendance.activity_id].rows.append(
             QueueRow(attendance, quotes[attendance.pk], own=own)
         )
+    # Reviewed by someone else in the meantime: nothing left to show.
+    groups = {pk: group for pk, group in groups.items() if group.rows}
     filters = query.copy()
     filters.pop("page", None)
     return {
