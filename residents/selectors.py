@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Length
@@ -144,7 +145,11 @@ class HouseholdPages:
                 .values("compound")
                 .annotate(n=Count("*"))  # not COUNT(id): the count index has no id
             )
-            sql, params = grouped.query.sql_with_params()
+            try:
+                sql, params = grouped.query.sql_with_params()
+            except EmptyResultSet:  # a filter that can match nothing
+                self._runs = []
+                return self._runs
             compound = Compound._meta.db_table
             # Counted first, then joined to the few compounds: not a join per household.
             with connections[self.queryset.db].cursor() as cursor:

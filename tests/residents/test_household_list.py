@@ -317,3 +317,11 @@ def test_its_pages_put_together_are_the_register_in_its_one_order(
             page = staff_client.get(URL, {**params, "page": number}).context["page"]
             listed += [f"{h.compound.name} {h.short_address}" for h in page.object_list]
         assert listed == expected, params
+
+
+def test_a_filter_that_matches_nothing_has_no_pages(community):
+    from residents.selectors import HouseholdPages
+
+    HouseholdFactory(community=community)
+    pages = HouseholdPages(Household.objects.filter(pk__in=[]))
+    assert pages.count() == 0 and pages[0:25] == []
