@@ -1,9 +1,12 @@
+import random
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from residents.models import Household
+from residents.selectors import HouseholdPages, filter_households
 from residents.views import households as households_view
 from tests.factories import (
     BuildingGroupFactory,
@@ -260,10 +263,6 @@ def test_an_empty_list_reads_no_page(staff_client, community, django_assert_num_
 def test_its_pages_put_together_are_the_register_in_its_one_order(
     staff_client, community, monkeypatch
 ):
-    import random
-
-    from residents.selectors import filter_households
-
     chance = random.Random(21)
     compounds = [CompoundFactory(community=community, name=n) for n in ("十期", "2期", "二期")]
     group = BuildingGroupFactory(community=community)
@@ -320,8 +319,6 @@ def test_its_pages_put_together_are_the_register_in_its_one_order(
 
 
 def test_a_filter_that_matches_nothing_has_no_pages(community):
-    from residents.selectors import HouseholdPages
-
     HouseholdFactory(community=community)
     pages = HouseholdPages(Household.objects.filter(pk__in=[]))
     assert pages.count() == 0 and pages[0:25] == []
