@@ -6,8 +6,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models import F, Q
+from django.db.models.functions import Length, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -311,6 +311,26 @@ class Household(models.Model):
             models.Index(fields=["community", "room"], name="residents_household_room"),
             # Search by the last digits of a phone number.
             models.Index(fields=["community", "phone"], name="residents_household_phone"),
+            # The register in natural order within a compound (residents.selectors
+            # .WITHIN_COMPOUND): a page is read from here, not sorted; status for the filter.
+            models.Index(
+                F("community"),
+                F("compound"),
+                Length("building"),
+                F("building"),
+                F("unit"),
+                Length("room"),
+                F("room"),
+                F("id"),
+                include=["status"],
+                name="residents_household_natural",
+            ),
+            # How many households in residence each compound has (the register's count).
+            models.Index(
+                fields=["community", "compound"],
+                condition=Q(status="active"),
+                name="residents_household_residing",
+            ),
         ]
 
     def __str__(self) -> str:

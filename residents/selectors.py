@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Length
 
-from residents.models import Household, HouseholdQuerySet, Member, MemberQuerySet
+from residents.models import Compound, Household, HouseholdQuerySet, Member, MemberQuerySet
 from residents.parsing import is_digits
 from residents.phones import normalize_digits
 
@@ -110,6 +112,82 @@ def filter_households(queryset, data: dict | None):
         queryset = queryset.filter(status=Household.Status.MOVED_OUT)
     elif status != "all":
         queryset = queryset.active()
-    return queryset.order_by(
-        "compound__sort_key", Length("building"), "building", "unit", Length("room"), "room", "pk"
-    )
+    return queryset.order_by("compound__sort_key", *WITHIN_COMPOUND)
+
+
+# Natural order within a compound: building 2 before building 10, room 302 before room 1201.
+# The index residents_household_natural (community, compound, then these) holds it.
+WITHIN_COMPOUND = (Length("building"), "building", "unit", Length("room"), "room", "pk")
+
+
+class HouseholdPages:
+    """The households of filter_households(), for a Paginator, without sorting them all.
+
+    The register orders by compound, then naturally within the compound, and a community has
+    few compounds: the count is one grouped count (by compound, from the households it scans
+    anyway, then the compounds' sort keys), and a page reads, from each compound it falls
+    in, just its slice in the index's order (a subquery each), then loads those rows in one
+    query. Compounds with the same sort key are one run, sorted together, as the single
+    ORDER BY would. Same households, same order, same count as the queryset.
+    """
+
+    def __init__(self, queryset: HouseholdQuerySet) -> None:
+        self.queryset = queryset
+        self._runs: list[tuple[list[int], int]] | None = None
+
+    def runs(self) -> list[tuple[list[int], int]]:
+        """(compound ids, how many households) per sort key, in order."""
+        if self._runs is None:
+            grouped = (
+                self.queryset.order_by()
+                .prefetch_related(None)
+                .select_related(None)
+                .values("compound")
+                .annotate(n=Count("*"))  # not COUNT(id): the count index has no id
+            )
+            try:
+                sql, params = grouped.query.sql_with_params()
+            except EmptyResultSet:  # a filter that can match nothing
+                self._runs = []
+                return self._runs
+            compound = Compound._meta.db_table
+            # Counted first, then joined to the few compounds: not a join per household.
+            with connections[self.queryset.db].cursor() as cursor:
+                cursor.execute(
+                    f"SELECT c.id, c.sort_key, g.n FROM ({sql}) AS g (compound_id, n)"
+                    f" JOIN {compound} c ON c.id = g.compound_id ORDER BY c.sort_key, c.id",
+                    params,
+                )
+                counts = cursor.fetchall()
+            runs: dict[str, tuple[list[int], int]] = {}
+            for pk, key, n in counts:
+                compounds, total = runs.get(key, ([], 0))
+                runs[key] = ([*compounds, pk], total + n)
+            self._runs = list(runs.values())
+        return self._runs
+
+    def count(self) -> int:
+        return sum(n for _, n in self.runs())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("HouseholdPages takes a slice")
+        start, stop = index.start or 0, index.stop
+        within = self.queryset.order_by().prefetch_related(None).select_related(None)
+        slices, offset = [], 0
+        for compounds, n in self.runs():
+            if stop is not None and offset >= stop:
+                break
+            if offset + n > start:
+                low = max(start - offset, 0)
+                high = n if stop is None else min(stop - offset, n)
+                run = within.filter(compound__in=compounds).order_by(*WITHIN_COMPOUND)
+                slices.append(run.values("pk")[low:high])
+            offset += n
+        if not slices:
+            return []
+        page = slices[0].union(*slices[1:], all=True) if len(slices) > 1 else slices[0]
+        return list(self.queryset.filter(pk__in=page))

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -17,12 +16,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from points import services
 from points.forms.review import DecisionForm, ReviewFilterForm
+from points.review_pages import QueuePaginator, Segment, layout
 from points.rules import Quote, quote_attendances
 from residents import parsing
 from residents.tenancy import REGISTER_ROLES, community_required, get_scoped_or_404, scoped
 from volunteering.models import Activity, Attendance
 
 ACTIVITIES_PER_PAGE = 10
+# Each record is priced and drawn: a page holds at most this many (an activity with more
+# has pages of its own, see points.review_pages).
+RECORDS_PER_PAGE = 50
 
 
 @dataclass
@@ -36,6 +39,7 @@ class QueueRow:
 @dataclass
 class QueueGroup:
     activity: Activity
+    segment: Segment
     rows: list[QueueRow] = field(default_factory=list)
 
     @property
@@ -47,40 +51,65 @@ class QueueGroup:
         return sum(row.quote.points for row in self.approvable)
 
 
-def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
-    """The page of activities with pending records, each record priced by the rules.
+# Records of an activity in address order: building 2 before building 10.
+NATURAL_ADDRESS = (
+    Length("member__household__building"),
+    "member__household__building",
+    Length("member__household__room"),
+    "member__household__room",
+    "member_id",
+)
 
-    A fixed number of queries whatever is on the page: the count, the activities, their
-    pending records, and quote_attendances' queries for all of the records at once.
+
+def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
+    """The page of the queue: activities with pending records, oldest first, each record
+    priced by the rules.
+
+    A fixed number of queries whatever is on the page: the activities' pending counts (the
+    page layout), the page's activities, their records on the page, and quote_attendances'
+    queries for all of the records at once.
     """
     form = ReviewFilterForm(query or None, community=request.community)
-    pending = Attendance.objects.filter(activity=OuterRef("pk"), status=Attendance.Status.PENDING)
-    activities = scoped(request, Activity).filter(Exists(pending)).select_related("project")
+    status = Attendance.Status.PENDING
+    # From the pending records (their index), not from every activity ever logged.
+    pending = scoped(request, Attendance).filter(status=status)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["project"]:
-            activities = activities.filter(project=data["project"])
+            pending = pending.filter(activity__project=data["project"])
         if data["date_from"]:
-            activities = activities.filter(date__gte=data["date_from"])
+            pending = pending.filter(activity__date__gte=data["date_from"])
         if data["date_to"]:
-            activities = activities.filter(date__lte=data["date_to"])
+            pending = pending.filter(activity__date__lte=data["date_to"])
     # Oldest first: the records that have waited longest are reviewed first.
-    page = Paginator(activities.order_by("date", "pk"), ACTIVITIES_PER_PAGE).get_page(
-        parsing.page_number(query.get("page"))
+    counts = list(
+        pending.values("activity__date", "activity_id")
+        .annotate(n=Count("*"))
+        .order_by("activity__date", "activity_id")
+        .values_list("activity_id", "n")
     )
-    groups = {activity.pk: QueueGroup(activity) for activity in page.object_list}
-    attendances = list(
-        scoped(request, Attendance)
-        .filter(activity__in=list(groups), status=Attendance.Status.PENDING)
-        .select_related("member__household__compound", "recorded_by")
-        .order_by(
-            "activity_id",
-            Length("member__household__building"),
-            "member__household__building",
-            Length("member__household__room"),
-            "member__household__room",
-            "member_id",
+    pages = layout(counts, ACTIVITIES_PER_PAGE, RECORDS_PER_PAGE)
+    page = QueuePaginator(pages, len(counts)).get_page(parsing.page_number(query.get("page")))
+    segments = {segment.activity_id: segment for segment in page.object_list}
+    loaded = scoped(request, Activity).select_related("project").in_bulk(list(segments))
+    groups = {
+        pk: QueueGroup(loaded[pk], segment) for pk, segment in segments.items() if pk in loaded
+    }
+    shown = Q(activity__in=[pk for pk, segment in segments.items() if segment.whole])
+    for segment in segments.values():
+        if not segment.whole:
+            part = Attendance.objects.filter(activity=segment.activity_id, status=status)
+            part = part.order_by(*NATURAL_ADDRESS).values("pk")[segment.start : segment.stop]
+            shown |= Q(pk__in=part)
+    attendances = (
+        list(
+            scoped(request, Attendance)
+            .filter(shown, activity__in=list(groups), status=status)
+            .select_related("member__household__compound", "recorded_by")
+            .order_by("activity_id", *NATURAL_ADDRESS)
         )
+        if groups
+        else []
     )
     for attendance in attendances:
         attendance.activity = groups[attendance.activity_id].activity  # with its project
@@ -92,6 +121,8 @@ def _queue_context(request: HttpRequest, query: QueryDict) -> dict:
         groups[attendance.activity_id].rows.append(
             QueueRow(attendance, quotes[attendance.pk], own=own)
         )
+    # Reviewed by someone else in the meantime: nothing left to show.
+    groups = {pk: group for pk, group in groups.items() if group.rows}
     filters = query.copy()
     filters.pop("page", None)
     return {

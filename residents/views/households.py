@@ -22,7 +22,7 @@ from residents.forms.households import (
     MoveOutForm,
 )
 from residents.models import Household
-from residents.selectors import filter_households
+from residents.selectors import HouseholdPages, filter_households
 from residents.tenancy import (
     REGISTER_ROLES,
     community_required,
@@ -42,7 +42,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     households = filter_households(
         scoped(request, Household.objects.for_list()), form.cleaned_data if valid else None
     )
-    paginator = Paginator(households, PAGE_SIZE)
+    paginator = Paginator(HouseholdPages(households), PAGE_SIZE)
     page = paginator.get_page(parsing.page_number(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)

@@ -127,7 +127,8 @@ def test_its_query_count_does_not_grow_with_records_or_activities(staff_client, 
         )
     larger = queries()
     assert larger == small
-    # session, user, memberships, count, activities, records, rules, earned so far, projects
+    # session, user, memberships, layout (pending per activity), activities, records, rules,
+    # earned so far, projects
     assert larger <= 10
 
 
