@@ -113,7 +113,10 @@ def test_reconcile_finds_a_total_that_went_round_the_trigger(community, scene):
     with connection.cursor() as cursor:
         # Only a superuser switching triggers off can do this: the kind of damage to detect.
         cursor.execute("SET session_replication_role = replica")
-        cursor.execute("UPDATE points_monthtally SET earned = earned + 1 WHERE month = %s", [NOV.replace(day=1)])
+        cursor.execute(
+            "UPDATE points_monthtally SET earned = earned + 1 WHERE month = %s",
+            [NOV.replace(day=1)],
+        )
         cursor.execute("SET session_replication_role = DEFAULT")
     err = StringIO()
     with pytest.raises(CommandError, match="points_monthtally 1 行不符"):
