@@ -43,9 +43,7 @@ def test_without_ties_the_top_three_say_nothing_more(staff_client, community):
     assert "含并列" not in html
 
 
-def test_when_most_households_tie_the_lists_stop_at_their_limit_and_say_so(
-    staff_client, community
-):
+def test_when_most_households_tie_the_lists_stop_at_their_limit_and_say_so(staff_client, community):
     """Ties at the cut stay in, but not a whole community's worth: eight households tied
     for first are counted among the big savers and only three listed."""
     earn_scores(community, [2] * 8)
