@@ -242,13 +242,12 @@ def test_the_page_takes_the_same_queries_from_10_to_1000_entries(client, househo
     large = HouseholdFactory(community=community)
     add_entries(large, 1_000)
     # Two reads (the household and its figures; the entries) and one query for each
-    # registered panel that has something to read: the household's wishes (needs), the
-    # community's notices on top and what is under publication (subdistrict: the community's
-    # standings and its sub-district's contest results, one query each). The building
-    # group's star reads nothing (the household has no group), the round card is cached for
-    # the community (redemption), the session is a signed cookie and the ways to earn are
-    # cached.
-    assert queries_for_page(small) == queries_for_page(large) == 2 + 4
+    # registered panel that has something of its own to read: the household's wishes
+    # (needs). The community's notices on top and what is under publication (subdistrict)
+    # are cached for the community, like the round card (redemption); the building group's
+    # star reads nothing (the household has no group), the session is a signed cookie and
+    # the ways to earn are cached.
+    assert queries_for_page(small) == queries_for_page(large) == 2 + 1
 
 
 def test_the_ways_to_earn_list_is_built_once_per_community_and_language(client, household):
