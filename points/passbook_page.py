@@ -30,10 +30,33 @@ from residents.reporting import Period, quarter_of
 from volunteering.models import Activity
 
 
-def _columns(model: type[models.Model], alias: str) -> tuple[list[str], str]:
-    fields = [f.attname for f in model._meta.concrete_fields]
-    columns = [f.column for f in model._meta.concrete_fields]
-    return fields, ", ".join(f'{alias}."{c}"' for c in columns)
+def _columns(
+    model: type[models.Model], alias: str, only: tuple[str, ...] = ()
+) -> tuple[list[str], str]:
+    """The model's columns (or only the named fields': the others are deferred, as with
+    QuerySet.only()), as attribute names and as the statement's select list."""
+    chosen = [f for f in model._meta.concrete_fields if not only or f.name in only]
+    fields = [f.attname for f in chosen]
+    return fields, ", ".join(f'{alias}."{f.column}"' for f in chosen)
+
+
+# What an entry's row shows (entry_rows, entry details): the rest of the entry, its member
+# and its activity stays in the database.
+ENTRY_FIELDS = (
+    "id",
+    "community",
+    "account",
+    "kind",
+    "amount",
+    "balance_after",
+    "member",
+    "activity",
+    "reason",
+    "occurred_on",
+    "created_at",
+)
+MEMBER_FIELDS = ("id", "community", "household", "name")
+ACTIVITY_FIELDS = ("id", "community", "title", "date")
 
 
 @cache
@@ -79,9 +102,9 @@ WHERE h.id = %(household)s AND h.status = %(active)s
 
 @cache
 def _entries_sql(with_before: bool) -> tuple[list[list[str]], str]:
-    entry, e = _columns(LedgerEntry, "e")
-    member, m = _columns(Member, "m")
-    activity, act = _columns(Activity, "act")
+    entry, e = _columns(LedgerEntry, "e", ENTRY_FIELDS)
+    member, m = _columns(Member, "m", MEMBER_FIELDS)
+    activity, act = _columns(Activity, "act", ACTIVITY_FIELDS)
     before = "AND e.id < %(before)s" if with_before else ""
     sql = f"""
 SELECT {e}, {m}, {act}
