@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime
 from functools import cache
+from html import escape
 
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -214,54 +214,52 @@ def _day(day: datetime.date) -> str:
 
 
 def _what(entry: LedgerEntry) -> str:
-    """The 事项 column: the activity, the reason, or both, as the passbook words them; a
-    redemption names the goods it took (entry.detail, from points.entry_details)."""
+    """The 事项 column, as HTML: the activity, the reason, or both, as the passbook words
+    them; a redemption names the goods it took (entry.detail, from points.entry_details)."""
     title = entry.activity.title if entry.activity else ""
     if entry.kind == LedgerEntry.Kind.EARN:
-        return title
+        return escape(title)
     if entry.kind == LedgerEntry.Kind.REVERSE:
-        return f"{_('撤销')}：{title or entry.reason}"
+        return escape(f"{_('撤销')}：{title or entry.reason}")
     if entry.kind == LedgerEntry.Kind.REDEEM:
-        return format_html(
-            '<span class="pb-goods">{}：{}</span>',
-            _("兑换"),
-            getattr(entry, "detail", "") or entry.reason,
-        )
+        goods = getattr(entry, "detail", "") or entry.reason
+        return f'<span class="pb-goods">{escape(_("兑换"))}：{escape(goods)}</span>'
     if entry.kind == LedgerEntry.Kind.EXPIRE:
-        return entry.reason
-    return f"{_('调整')}：{entry.reason}"
+        return escape(entry.reason)
+    return escape(f"{_('调整')}：{entry.reason}")
 
 
-def _small(entry: LedgerEntry) -> str:
-    """Under the 事项: the activity's own date (the row's date is the day it was posted)
-    and the member, masked."""
+def _small(entry: LedgerEntry, activity_day: str) -> str:
+    """Under the 事项, as HTML: the activity's own date (the row's date is the day it was
+    posted) and the member, masked."""
     member = mask_name(entry.member.name) if entry.member else ""
     if entry.activity:
-        day = _("活动日期 %(day)s") % {"day": _day(entry.occurred_on)}
-        return format_html(
-            '\n<span class="pb-small">{}{}</span>', day, f" · {member}" if member else ""
-        )
-    return format_html('\n<span class="pb-small">{}</span>', member) if member else ""
+        day = activity_day % {"day": _day(entry.occurred_on)}
+        who = f" · {member}" if member else ""
+        return f'\n<span class="pb-small">{escape(day)}{escape(who)}</span>'
+    return f'\n<span class="pb-small">{escape(member)}</span>' if member else ""
 
 
 def entry_rows(entries: list[LedgerEntry]) -> str:
     """The table rows of the passbook's entries: the day posted (a <time>), what and who,
-    in, out, and the balance (labelled for the two-line rows of a narrow phone)."""
-    balance_label = _("余额")
+    in, out, and the balance (labelled for the two-line rows of a narrow phone). Every
+    text from the database or a catalogue is escaped here (html.escape, as Django's
+    escape); the rest are numbers and dates."""
+    balance_label = escape(_("余额"))
+    activity_day = _("活动日期 %(day)s")
     rows = []
     for e in entries:
         posted = e.posted_on
         rows.append(
-            format_html(
-                ROW,
+            ROW.format(
                 posted.isoformat(),
                 _day(posted),
                 _what(e),
-                _small(e),
+                _small(e, activity_day),
                 f"+{e.amount}" if e.amount > 0 else "",
                 e.amount if e.amount < 0 else "",
                 balance_label,
                 e.balance_after,
             )
         )
-    return mark_safe("\n".join(rows))  # each row built by format_html
+    return mark_safe("\n".join(rows))  # each part escaped above
