@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from functools import cache
 from html import escape
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from points.entry_details import attach_details
 from points.models import LedgerEntry
+from points.panels import PassbookPanel, passbook_panels
 from points.selectors import PASSBOOK_PAGE_SIZE, PassbookView, mask_name
 from residents.models import Community, Compound, Household, Member
 from residents.reporting import Period, quarter_of
@@ -59,6 +61,10 @@ MEMBER_FIELDS = ("id", "community", "household", "name")
 ACTIVITY_FIELDS = ("id", "community", "title", "date")
 
 
+def _reading_panels() -> list[PassbookPanel]:
+    return [panel for panel in passbook_panels if panel.read is not None]
+
+
 @cache
 def _summary_sql() -> tuple[list[list[str]], str]:
     household, h = _columns(Household, "h")
@@ -70,6 +76,9 @@ def _summary_sql() -> tuple[list[list[str]], str]:
         for name in Member._meta.ordering
         if name != "household"
     )
+    # What the panels of other apps read (points.panels, PassbookPanel.read), in this
+    # statement rather than in a query each.
+    panel_reads = "".join(f",\n    ({panel.read})" for panel in _reading_panels())
     sql = f"""
 WITH a AS (
     SELECT id, balance FROM points_account WHERE household_id = %(household)s
@@ -91,7 +100,7 @@ SELECT {h}, {c}, {cp},
              WHERE member_id IS NOT NULL GROUP BY member_id) s
        JOIN residents_member m ON m.id = s.member_id),
     (SELECT json_agg(m.name ORDER BY {member_order}) FROM residents_member m
-      WHERE m.household_id = h.id AND m.is_active)
+      WHERE m.household_id = h.id AND m.is_active){panel_reads}
 FROM residents_household h
 JOIN residents_community c ON c.id = h.community_id
 LEFT JOIN residents_compound cp ON cp.id = h.compound_id
@@ -133,12 +142,19 @@ def _instance(model: type[models.Model], fields: list[str], values: tuple):
     return model.from_db(connection.alias, fields, values)
 
 
+class PassbookPage(NamedTuple):
+    view: PassbookView
+    members: list[str]  # the masked names of the members in residence
+    panel_reads: dict[str, Any]  # by panel name: what each panel's `read` found
+
+
 def passbook_page(
     *, household_id: int, period: Period, before: int | None = None
-) -> tuple[PassbookView, list[str]] | None:
-    """The page's view and the masked names of the members in residence; None when the
-    household is not (or no longer) in residence. Two queries, and one for each registered
-    entry detail (points.entry_details) with entries of its kinds on the page."""
+) -> PassbookPage | None:
+    """The page's view, the masked names of the members in residence and what the panels
+    read; None when the household is not (or no longer) in residence. Two queries, and one
+    for each registered entry detail (points.entry_details) with entries of its kinds on
+    the page."""
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
     this_quarter, this_year = quarter_of(today), Period(today.year)
@@ -174,7 +190,7 @@ def passbook_page(
             },
         )
         rows = cursor.fetchall()
-    h, c, cp, (balance, quarter_points, year_points, shares, names) = _split(row, groups)
+    h, c, cp, (balance, quarter_points, year_points, shares, names, *reads) = _split(row, groups)
     household = _instance(Household, groups[0], h)
     household._state.fields_cache["community"] = _instance(Community, groups[1], c)
     household._state.fields_cache["compound"] = _instance(Compound, groups[2], cp)
@@ -199,7 +215,11 @@ def passbook_page(
         if len(entries) > PASSBOOK_PAGE_SIZE
         else None,
     )
-    return view, [mask_name(name) for name in names or []]
+    return PassbookPage(
+        view,
+        [mask_name(name) for name in names or []],
+        {panel.name: value for panel, value in zip(_reading_panels(), reads, strict=True)},
+    )
 
 
 ROW = (

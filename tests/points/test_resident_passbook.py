@@ -241,13 +241,13 @@ def test_the_page_takes_the_same_queries_from_10_to_1000_entries(client, househo
     add_entries(small, 10)
     large = HouseholdFactory(community=community)
     add_entries(large, 1_000)
-    # Two reads (the household and its figures; the entries) and one query for each
-    # registered panel that has something of its own to read: the household's wishes
-    # (needs). The community's notices on top and what is under publication (subdistrict)
-    # are cached for the community, like the round card (redemption); the building group's
-    # star reads nothing (the household has no group), the session is a signed cookie and
-    # the ways to earn are cached.
-    assert queries_for_page(small) == queries_for_page(large) == 2 + 1
+    # Two reads (the household and its figures; the entries), and nothing for the panels:
+    # the household's wishes (needs) are read by the first of the two statements (the
+    # panel's `read`), the community's notices on top and what is under publication
+    # (subdistrict) are cached for the community, like the round card (redemption); the
+    # building group's star reads nothing (the household has no group), the session is a
+    # signed cookie and the ways to earn are cached.
+    assert queries_for_page(small) == queries_for_page(large) == 2
 
 
 def test_the_ways_to_earn_list_is_built_once_per_community_and_language(client, household):
