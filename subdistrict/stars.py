@@ -83,11 +83,21 @@ def known_figures(entries: Sequence[StarEntry], year: int) -> dict[int, KnownFig
     return figures
 
 
+def _star_key(building_group_id: int) -> str:
+    return f"subdistrict.passbook.star.{building_group_id}"
+
+
 def passbook_star(household: Household) -> dict:
-    """The passbook panel's context: the household's building group's star, if any."""
-    if household.building_group_id is None:
+    """The passbook panel's context: the household's building group's star, if any. One
+    query a minute per building group (the same for all its households), forgotten in this
+    process as soon as a contest or an entry changes."""
+    group = household.building_group_id
+    if group is None:
         return {}
-    star = star_awards.for_groups([household.building_group_id]).get(household.building_group_id)
+    star = cache.get(_star_key(group), default=False)
+    if star is False:
+        star = star_awards.for_groups([group]).get(group)
+        cache.set(_star_key(group), star, BOARD_CACHE_SECONDS)
     return {"star": star} if star else {}
 
 
@@ -183,6 +193,23 @@ def _forget_contest(sender, instance: StarContest, **kwargs) -> None:
     _forget("publications", list(communities.values_list("pk", flat=True)))
 
 
+def _forget_stars(groups) -> None:
+    keys = [_star_key(group) for group in groups]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _forget_contest_stars(sender, instance: StarContest, **kwargs) -> None:
+    # Made final (or otherwise changed): its groups' stars.
+    _forget_stars(
+        StarEntry.objects.filter(contest=instance).values_list("building_group_id", flat=True)
+    )
+
+
+def _forget_entry_star(sender, instance: StarEntry, **kwargs) -> None:
+    _forget_stars([instance.building_group_id])
+
+
 def _forget_community(sender, instance: Community, **kwargs) -> None:
     # Its sub-district (whose contests it shows) may have changed.
     _forget("publications", [instance.pk])
@@ -192,8 +219,10 @@ for _model, _receiver in (
     (Notice, _forget_notices),
     (Publication, _forget_publications),
     (StarContest, _forget_contest),
+    (StarContest, _forget_contest_stars),
+    (StarEntry, _forget_entry_star),
     (Community, _forget_community),
 ):
-    _uid = f"subdistrict_passbook_{_model.__name__}"
+    _uid = f"subdistrict_passbook_{_model.__name__}_{_receiver.__name__}"
     post_save.connect(_receiver, sender=_model, dispatch_uid=_uid)
     post_delete.connect(_receiver, sender=_model, dispatch_uid=_uid)
