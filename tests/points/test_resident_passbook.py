@@ -288,3 +288,17 @@ def test_party_members_dues_and_meetings_are_not_offered_to_residents_as_ways_to
     page = client.get(PAGE).content.decode()
     assert "楼道清洁" in page
     assert "按时交纳党费" not in page and "党员基础分" not in page
+
+
+def test_a_household_in_a_building_group_costs_the_page_no_more_queries(community):
+    from tests.factories import BuildingGroupFactory
+
+    household = HouseholdFactory(
+        community=community, building_group=BuildingGroupFactory(community=community)
+    )
+    c = Client()
+    open_link(c, issue(household))
+    c.get(PAGE)  # the group's star (none yet) is now cached, like the ways to earn
+    with CaptureQueriesContext(connection) as captured:
+        assert c.get(PAGE).status_code == 200
+    assert len(captured) == 2
