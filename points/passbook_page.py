@@ -15,25 +15,54 @@ from __future__ import annotations
 
 import datetime
 from functools import cache
+from html import escape
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from points.entry_details import attach_details
 from points.models import LedgerEntry
+from points.panels import PassbookPanel, passbook_panels
 from points.selectors import PASSBOOK_PAGE_SIZE, PassbookView, mask_name
 from residents.models import Community, Compound, Household, Member
 from residents.reporting import Period, quarter_of
 from volunteering.models import Activity
 
 
-def _columns(model: type[models.Model], alias: str) -> tuple[list[str], str]:
-    fields = [f.attname for f in model._meta.concrete_fields]
-    columns = [f.column for f in model._meta.concrete_fields]
-    return fields, ", ".join(f'{alias}."{c}"' for c in columns)
+def _columns(
+    model: type[models.Model], alias: str, only: tuple[str, ...] = ()
+) -> tuple[list[str], str]:
+    """The model's columns (or only the named fields': the others are deferred, as with
+    QuerySet.only()), as attribute names and as the statement's select list."""
+    chosen = [f for f in model._meta.concrete_fields if not only or f.name in only]
+    fields = [f.attname for f in chosen]
+    return fields, ", ".join(f'{alias}."{f.column}"' for f in chosen)
+
+
+# What an entry's row shows (entry_rows, entry details): the rest of the entry, its member
+# and its activity stays in the database.
+ENTRY_FIELDS = (
+    "id",
+    "community",
+    "account",
+    "kind",
+    "amount",
+    "balance_after",
+    "member",
+    "activity",
+    "reason",
+    "occurred_on",
+    "created_at",
+)
+MEMBER_FIELDS = ("id", "community", "household", "name")
+ACTIVITY_FIELDS = ("id", "community", "title", "date")
+
+
+def _reading_panels() -> list[PassbookPanel]:
+    return [panel for panel in passbook_panels if panel.read is not None]
 
 
 @cache
@@ -47,6 +76,9 @@ def _summary_sql() -> tuple[list[list[str]], str]:
         for name in Member._meta.ordering
         if name != "household"
     )
+    # What the panels of other apps read (points.panels, PassbookPanel.read), in this
+    # statement rather than in a query each.
+    panel_reads = "".join(f",\n    ({panel.read})" for panel in _reading_panels())
     sql = f"""
 WITH a AS (
     SELECT id, balance FROM points_account WHERE household_id = %(household)s
@@ -68,7 +100,7 @@ SELECT {h}, {c}, {cp},
              WHERE member_id IS NOT NULL GROUP BY member_id) s
        JOIN residents_member m ON m.id = s.member_id),
     (SELECT json_agg(m.name ORDER BY {member_order}) FROM residents_member m
-      WHERE m.household_id = h.id AND m.is_active)
+      WHERE m.household_id = h.id AND m.is_active){panel_reads}
 FROM residents_household h
 JOIN residents_community c ON c.id = h.community_id
 LEFT JOIN residents_compound cp ON cp.id = h.compound_id
@@ -79,9 +111,9 @@ WHERE h.id = %(household)s AND h.status = %(active)s
 
 @cache
 def _entries_sql(with_before: bool) -> tuple[list[list[str]], str]:
-    entry, e = _columns(LedgerEntry, "e")
-    member, m = _columns(Member, "m")
-    activity, act = _columns(Activity, "act")
+    entry, e = _columns(LedgerEntry, "e", ENTRY_FIELDS)
+    member, m = _columns(Member, "m", MEMBER_FIELDS)
+    activity, act = _columns(Activity, "act", ACTIVITY_FIELDS)
     before = "AND e.id < %(before)s" if with_before else ""
     sql = f"""
 SELECT {e}, {m}, {act}
@@ -110,12 +142,19 @@ def _instance(model: type[models.Model], fields: list[str], values: tuple):
     return model.from_db(connection.alias, fields, values)
 
 
+class PassbookPage(NamedTuple):
+    view: PassbookView
+    members: list[str]  # the masked names of the members in residence
+    panel_reads: dict[str, Any]  # by panel name: what each panel's `read` found
+
+
 def passbook_page(
     *, household_id: int, period: Period, before: int | None = None
-) -> tuple[PassbookView, list[str]] | None:
-    """The page's view and the masked names of the members in residence; None when the
-    household is not (or no longer) in residence. Two queries, and one for each registered
-    entry detail (points.entry_details) with entries of its kinds on the page."""
+) -> PassbookPage | None:
+    """The page's view, the masked names of the members in residence and what the panels
+    read; None when the household is not (or no longer) in residence. Two queries, and one
+    for each registered entry detail (points.entry_details) with entries of its kinds on
+    the page."""
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
     this_quarter, this_year = quarter_of(today), Period(today.year)
@@ -151,7 +190,7 @@ def passbook_page(
             },
         )
         rows = cursor.fetchall()
-    h, c, cp, (balance, quarter_points, year_points, shares, names) = _split(row, groups)
+    h, c, cp, (balance, quarter_points, year_points, shares, names, *reads) = _split(row, groups)
     household = _instance(Household, groups[0], h)
     household._state.fields_cache["community"] = _instance(Community, groups[1], c)
     household._state.fields_cache["compound"] = _instance(Compound, groups[2], cp)
@@ -176,7 +215,11 @@ def passbook_page(
         if len(entries) > PASSBOOK_PAGE_SIZE
         else None,
     )
-    return view, [mask_name(name) for name in names or []]
+    return PassbookPage(
+        view,
+        [mask_name(name) for name in names or []],
+        {panel.name: value for panel, value in zip(_reading_panels(), reads, strict=True)},
+    )
 
 
 ROW = (
@@ -191,54 +234,52 @@ def _day(day: datetime.date) -> str:
 
 
 def _what(entry: LedgerEntry) -> str:
-    """The 事项 column: the activity, the reason, or both, as the passbook words them; a
-    redemption names the goods it took (entry.detail, from points.entry_details)."""
+    """The 事项 column, as HTML: the activity, the reason, or both, as the passbook words
+    them; a redemption names the goods it took (entry.detail, from points.entry_details)."""
     title = entry.activity.title if entry.activity else ""
     if entry.kind == LedgerEntry.Kind.EARN:
-        return title
+        return escape(title)
     if entry.kind == LedgerEntry.Kind.REVERSE:
-        return f"{_('撤销')}：{title or entry.reason}"
+        return escape(f"{_('撤销')}：{title or entry.reason}")
     if entry.kind == LedgerEntry.Kind.REDEEM:
-        return format_html(
-            '<span class="pb-goods">{}：{}</span>',
-            _("兑换"),
-            getattr(entry, "detail", "") or entry.reason,
-        )
+        goods = getattr(entry, "detail", "") or entry.reason
+        return f'<span class="pb-goods">{escape(_("兑换"))}：{escape(goods)}</span>'
     if entry.kind == LedgerEntry.Kind.EXPIRE:
-        return entry.reason
-    return f"{_('调整')}：{entry.reason}"
+        return escape(entry.reason)
+    return escape(f"{_('调整')}：{entry.reason}")
 
 
-def _small(entry: LedgerEntry) -> str:
-    """Under the 事项: the activity's own date (the row's date is the day it was posted)
-    and the member, masked."""
+def _small(entry: LedgerEntry, activity_day: str) -> str:
+    """Under the 事项, as HTML: the activity's own date (the row's date is the day it was
+    posted) and the member, masked."""
     member = mask_name(entry.member.name) if entry.member else ""
     if entry.activity:
-        day = _("活动日期 %(day)s") % {"day": _day(entry.occurred_on)}
-        return format_html(
-            '\n<span class="pb-small">{}{}</span>', day, f" · {member}" if member else ""
-        )
-    return format_html('\n<span class="pb-small">{}</span>', member) if member else ""
+        day = activity_day % {"day": _day(entry.occurred_on)}
+        who = f" · {member}" if member else ""
+        return f'\n<span class="pb-small">{escape(day)}{escape(who)}</span>'
+    return f'\n<span class="pb-small">{escape(member)}</span>' if member else ""
 
 
 def entry_rows(entries: list[LedgerEntry]) -> str:
     """The table rows of the passbook's entries: the day posted (a <time>), what and who,
-    in, out, and the balance (labelled for the two-line rows of a narrow phone)."""
-    balance_label = _("余额")
+    in, out, and the balance (labelled for the two-line rows of a narrow phone). Every
+    text from the database or a catalogue is escaped here (html.escape, as Django's
+    escape); the rest are numbers and dates."""
+    balance_label = escape(_("余额"))
+    activity_day = _("活动日期 %(day)s")
     rows = []
     for e in entries:
         posted = e.posted_on
         rows.append(
-            format_html(
-                ROW,
+            ROW.format(
                 posted.isoformat(),
                 _day(posted),
                 _what(e),
-                _small(e),
+                _small(e, activity_day),
                 f"+{e.amount}" if e.amount > 0 else "",
                 e.amount if e.amount < 0 else "",
                 balance_label,
                 e.balance_after,
             )
         )
-    return mark_safe("\n".join(rows))  # each row built by format_html
+    return mark_safe("\n".join(rows))  # each part escaped above

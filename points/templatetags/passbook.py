@@ -21,9 +21,12 @@ def render_panels(
     """The panels other apps registered (points.panels) for `place`, each rendered from its
     template."""
     request = context.get("request")
+    reads = context.get("panel_reads")  # what the page's statement read for the panels
     # Each part is a rendered (auto-escaped) template.
     return mark_safe(
         "".join(
-            panel.render(household, request) for panel in passbook_panels if panel.place == place
+            panel.render(household, request, reads)
+            for panel in passbook_panels
+            if panel.place == place
         )
     )

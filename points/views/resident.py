@@ -89,7 +89,7 @@ def passbook(request: HttpRequest) -> HttpResponse:
     page = passbook_page(household_id=household_id, period=period, before=before)
     if page is None:
         return unavailable(request)
-    view, members = page
+    view, members, panel_reads = page
     household = view.household
     return render(
         request,
@@ -98,6 +98,7 @@ def passbook(request: HttpRequest) -> HttpResponse:
             "view": view,
             "household": household,
             "members": members,
+            "panel_reads": panel_reads,
             "phone": mask_phone(household.phone),
             "period": period,
             "newer_period": period.next() if period.next().start <= timezone.localdate() else None,

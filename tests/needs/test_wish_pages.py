@@ -153,3 +153,22 @@ def test_a_desk_need_is_recorded_for_a_household(staff_client, household):
     response = staff_client.post(url, {"household": household.pk, "text": "水管漏水"})
     need = Need.objects.get()
     assert response.status_code == 302 and (need.source, need.household) == ("desk", household)
+
+
+def test_the_wishes_read_by_the_passbook_statement_are_the_cards_own_five_newest(household):
+    from needs.passbook import WISHES_PANEL, wishes_card
+    from points.passbook_page import passbook_page
+    from residents.reporting import quarter_of
+
+    for n in range(7):
+        NeedFactory(household=household, text=f"心愿{n}<b>")
+    NeedFactory(household=HouseholdFactory(community=household.community), text="别人家的")
+    page = passbook_page(household_id=household.pk, period=quarter_of(timezone.localdate()))
+    from_page = wishes_card(household, read=page.panel_reads[WISHES_PANEL.name])["wishes"]
+    own = wishes_card(household)["wishes"]
+    assert len(own) == 5
+    assert [(w.pk, w.text, w.state, w.confirmed, w.created_at) for w in from_page] == [
+        (w.pk, w.text, w.state, w.confirmed, w.created_at) for w in own
+    ]
+    rendered = WISHES_PANEL.render(household, reads=page.panel_reads)
+    assert rendered == WISHES_PANEL.render(household) and "心愿6&lt;b&gt;" in rendered

@@ -33,7 +33,7 @@ def household(community):
 def test_the_two_reads_show_what_the_selector_shows(household, django_assert_num_queries):
     period = quarter_of(timezone.localdate())
     with django_assert_num_queries(2):
-        view, members = passbook_page(household_id=household.pk, period=period)
+        view, members, _reads = passbook_page(household_id=household.pk, period=period)
     expected = passbook_view(household=household, period=period)
     assert view.balance == expected.balance > 4
     assert (view.quarter_points, view.year_points) == (

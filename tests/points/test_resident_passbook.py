@@ -241,14 +241,13 @@ def test_the_page_takes_the_same_queries_from_10_to_1000_entries(client, househo
     add_entries(small, 10)
     large = HouseholdFactory(community=community)
     add_entries(large, 1_000)
-    # Two reads (the household and its figures; the entries) and one query for each
-    # registered panel that has something to read: the household's wishes (needs), the
-    # community's notices on top and what is under publication (subdistrict: the community's
-    # standings and its sub-district's contest results, one query each). The building
-    # group's star reads nothing (the household has no group), the round card is cached for
-    # the community (redemption), the session is a signed cookie and the ways to earn are
-    # cached.
-    assert queries_for_page(small) == queries_for_page(large) == 2 + 4
+    # Two reads (the household and its figures; the entries), and nothing for the panels:
+    # the household's wishes (needs) are read by the first of the two statements (the
+    # panel's `read`), the community's notices on top and what is under publication
+    # (subdistrict) are cached for the community, like the round card (redemption); the
+    # building group's star reads nothing (the household has no group), the session is a
+    # signed cookie and the ways to earn are cached.
+    assert queries_for_page(small) == queries_for_page(large) == 2
 
 
 def test_the_ways_to_earn_list_is_built_once_per_community_and_language(client, household):
@@ -289,3 +288,17 @@ def test_party_members_dues_and_meetings_are_not_offered_to_residents_as_ways_to
     page = client.get(PAGE).content.decode()
     assert "楼道清洁" in page
     assert "按时交纳党费" not in page and "党员基础分" not in page
+
+
+def test_a_household_in_a_building_group_costs_the_page_no_more_queries(community):
+    from tests.factories import BuildingGroupFactory
+
+    household = HouseholdFactory(
+        community=community, building_group=BuildingGroupFactory(community=community)
+    )
+    c = Client()
+    open_link(c, issue(household))
+    c.get(PAGE)  # the group's star (none yet) is now cached, like the ways to earn
+    with CaptureQueriesContext(connection) as captured:
+        assert c.get(PAGE).status_code == 200
+    assert len(captured) == 2

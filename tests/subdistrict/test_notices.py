@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from points import passbook
 from residents.models import StaffMembership
+from subdistrict import stars
 from subdistrict.models import Notice
 from tests.factories import (
     CommunityFactory,
@@ -58,7 +59,11 @@ def test_an_admins_notice_shows_at_the_top_of_the_passbook_until_it_expires(comm
     page = passbook_page(household)
     assert "本周六兑换" in page
     assert page.index("居委会公告") < page.index("现有积分")  # above the balance
-    Notice.objects.update(expires_on=TODAY - datetime.timedelta(days=1))
+    # As if the days had passed: the notice's last day is yesterday (saved as the app saves
+    # it, so the passbook's cached notices of the community are forgotten).
+    notice = Notice.objects.get()
+    notice.expires_on = TODAY - datetime.timedelta(days=1)
+    notice.save(update_fields=["expires_on"])
     assert "本周六兑换" not in passbook_page(household)
 
 
@@ -87,3 +92,21 @@ def test_staff_read_and_print_but_only_admins_write(community):
     printed = staff.get(reverse("subdistrict:notice_print", args=[Notice.objects.get().pk]))
     assert printed.status_code == 200 and "data-print" in printed.content.decode()
     assert Notice.objects.count() == 1
+
+
+def test_the_passbooks_of_a_community_read_its_notices_and_publications_once_a_minute(
+    community, django_assert_num_queries
+):
+    admin = client_of(community, StaffMembership.Role.ADMIN)
+    post(admin, expires_on=(TODAY + datetime.timedelta(days=3)).isoformat())
+    first, second = HouseholdFactory(community=community), HouseholdFactory(community=community)
+    with django_assert_num_queries(1 + 2):  # the notices; the publications and the contests
+        assert stars.passbook_notices(first)["notices"][0].title == "本周六兑换"
+        assert stars.passbook_publications(first) == {}
+    with django_assert_num_queries(0):  # the same community: from the cache
+        assert stars.passbook_notices(second)["notices"][0].title == "本周六兑换"
+        assert stars.passbook_publications(second) == {}
+    # A new notice is on the next page at once (in this server process; the others within
+    # the minute).
+    post(admin, title="停水通知", expires_on=(TODAY + datetime.timedelta(days=1)).isoformat())
+    assert "停水通知" in passbook_page(second)
