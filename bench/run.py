@@ -1,4 +1,4 @@
-"""`python bench/run.py [--quick] [--force] [--no-write]`: the performance benchmark.
+"""`python bench/run.py [--quick] [--force] [--no-write] [--save FILE]`: the performance benchmark.
 
 Builds synthetic city-scale data on the database in DATABASE_URL (refusing one with data
 unless --force), measures the application against a floor on the same data, prints one
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import platform
 import shutil
 import subprocess
@@ -26,7 +27,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
     parser.add_argument("--force", action="store_true", help="run on a database with data")
     parser.add_argument("--no-write", action="store_true", help="do not write the doc")
+    parser.add_argument("--save", metavar="FILE", help="also keep the results (pickle) in FILE")
+    parser.add_argument(
+        "--report-from",
+        metavar="FILE",
+        help="write docs/benchmarks.md again from results kept by --save, measuring nothing",
+    )
     args = parser.parse_args()
+    if args.report_from:
+        from bench import report
+
+        results = pickle.loads(Path(args.report_from).read_bytes())
+        report.write(ROOT / "docs" / "benchmarks.md", results, report.table(results))
+        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu package `wrk`)")
     if not os.environ.get("DATABASE_URL"):
@@ -104,6 +117,8 @@ def main() -> None:
     results["disk_used_gb"] = (shutil.disk_usage(ROOT).used - disk_before.used) / 1e9
     results["total_seconds"] = time.perf_counter() - started
     results["machine"] = machine()
+    if args.save:
+        Path(args.save).write_bytes(pickle.dumps(results))
     table = report.table(results)
     print(table)
     for page in results["pages"]:
