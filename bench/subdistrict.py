@@ -39,6 +39,8 @@ FROM volunteering_attendance att
 JOIN volunteering_activity act ON act.id = att.activity_id
 JOIN residents_member m ON m.id = att.member_id
 JOIN points_account a ON a.household_id = m.household_id
+JOIN residents_community c ON c.id = att.community_id
+WHERE c.subdistrict_id = %(street)s
 """
 
 
@@ -155,7 +157,7 @@ def build(communities: int, households: int) -> object:
                 for i, m in enumerate(people[: per * 4 // 10])
                 for k in range(3)
             )
-        cursor.execute(LEDGER_SQL, {"by": clerk.pk})
+        cursor.execute(LEDGER_SQL, {"by": clerk.pk, "street": street.pk})
         # The running totals the ledger's trigger would have kept (it was off for the load).
         cursor.execute(tallies.rebuild_sql())
     with connection.cursor() as cursor:
