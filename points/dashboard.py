@@ -261,28 +261,22 @@ class Savers:
 
 
 def savers(*, communities: Sequence[int], quarter: Period | None = None) -> dict[int, Savers]:
-    """The largest balances of households in residence, now. Two queries. Each community's
-    top accounts walk the index on (community, balance) from the top: first the fifth
-    largest balance, then the accounts with at least that much, ordered (ties by passbook
-    number) — never a sort of every account."""
-    in_residence = "JOIN residents_household h ON h.id = a.household_id AND h.status = %s"
+    """The largest balances of households in residence, now (equal balances in the order
+    the passbooks were opened). Two queries: each community's top accounts walk the index on
+    (community, balance, id) from the top and stop after five in residence, never sorting
+    every account — even when a round's cap leaves every balance the same."""
     top = RawSQL(
-        f"""
+        """
         SELECT top.id FROM unnest(%s::bigint[]) AS c(id)
         CROSS JOIN LATERAL (
-            SELECT a.id FROM points_account a {in_residence}
-            WHERE a.community_id = c.id AND a.balance >= (
-                SELECT min(fifth.balance) FROM (
-                    SELECT a.balance FROM points_account a {in_residence}
-                    WHERE a.community_id = c.id AND a.balance > 0
-                    ORDER BY a.balance DESC LIMIT %s
-                ) AS fifth
-            )
-            ORDER BY a.balance DESC, h.passbook_number
+            SELECT a.id FROM points_account a
+            JOIN residents_household h ON h.id = a.household_id AND h.status = %s
+            WHERE a.community_id = c.id AND a.balance > 0
+            ORDER BY a.balance DESC, a.id
             LIMIT %s
         ) AS top
         """,
-        [list(communities), *[Household.Status.ACTIVE] * 2, TOP_SAVERS, TOP_SAVERS],
+        [list(communities), Household.Status.ACTIVE, TOP_SAVERS],
     )
     accounts = (
         Account.objects.filter(pk__in=top)
@@ -294,7 +288,7 @@ def savers(*, communities: Sequence[int], quarter: Period | None = None) -> dict
                 to_attr="current_members",
             )
         )
-        .order_by("community_id", "-balance", "household__passbook_number")
+        .order_by("community_id", "-balance", "pk")
     )
     by_community: dict[int, list[Account]] = defaultdict(list)
     for account in accounts:

@@ -155,9 +155,13 @@ class Account(models.Model):
             ),
         ]
         indexes = [
-            # The dashboard's top savers: the largest balances of a community, read from the top.
+            # The dashboard's top savers: the largest balances of a community, read from the
+            # top, equal balances in the order the passbooks were opened.
             models.Index(
-                "community", models.F("balance").desc(), name="points_account_top_balances"
+                "community",
+                models.F("balance").desc(),
+                "id",
+                name="points_account_top_balances",
             ),
         ]
 

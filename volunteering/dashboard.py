@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -27,20 +28,50 @@ from residents.stars import Star, star_awards
 from volunteering.models import Activity, Attendance
 from volunteering.selectors import ClaimRate, claim_rates
 
-_IN_RESIDENCE = Q(member__household__status=Household.Status.ACTIVE)
+# Who took part, once per resident: their approved attendances of the year collapsed to one
+# row each (and whether any was in the quarter), then each resident and their household
+# looked up by primary key (`OFFSET 0` keeps the planner from turning the lookups into a hash
+# of every resident of the database, which it would, not knowing how few rows are left).
+TAKING_PART = """
+WITH taking_part AS (
+    SELECT att.member_id,
+        bool_or(act.date >= %(quarter_start)s AND act.date <= %(quarter_end)s) AS in_quarter
+    FROM volunteering_attendance att
+    JOIN volunteering_activity act ON act.id = att.activity_id
+    WHERE att.community_id = ANY(%(communities)s) AND att.status = %(approved)s
+      AND act.date >= %(year_start)s AND act.date <= %(year_end)s
+    GROUP BY att.member_id
+), people AS (
+    SELECT t.in_quarter, m.community_id, m.household_id, h.building_group_id,
+        h.status = %(active)s AS in_residence
+    FROM taking_part t
+    CROSS JOIN LATERAL (
+        SELECT community_id, household_id FROM residents_member WHERE id = t.member_id OFFSET 0
+    ) m
+    LEFT JOIN LATERAL (
+        SELECT status, building_group_id FROM residents_household
+        WHERE id = m.household_id OFFSET 0
+    ) h ON true
+)
+"""
 
 
-def _approved(communities: Sequence[int], year: Period):
-    return Attendance.objects.filter(
-        community_id__in=communities,
-        status=Attendance.Status.APPROVED,
-        activity__date__gte=year.start,
-        activity__date__lte=year.end,
-    )
-
-
-def _in_quarter(quarter: Period) -> Q:
-    return Q(activity__date__gte=quarter.start, activity__date__lte=quarter.end)
+def _taking_part(sql: str, communities: Sequence[int], quarter: Period) -> list[tuple]:
+    year = quarter.whole_year
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TAKING_PART + sql,
+            {
+                "communities": list(communities),
+                "approved": Attendance.Status.APPROVED,
+                "active": Household.Status.ACTIVE,
+                "quarter_start": quarter.start,
+                "quarter_end": quarter.end,
+                "year_start": year.start,
+                "year_end": year.end,
+            },
+        )
+        return cursor.fetchall()
 
 
 # -- Volunteers and households taking part ---------------------------------------------------
@@ -68,20 +99,25 @@ def participation(
     *, communities: Sequence[int], quarter: Period
 ) -> dict[int, QuarterAndYear[Participation]]:
     """Two queries."""
-    year = quarter.whole_year
     people = {
-        row["community_id"]: row
-        for row in _approved(communities, year)
-        .values("community_id")
-        .annotate(
-            volunteers_year=Count("member", distinct=True),
-            volunteers_quarter=Count("member", distinct=True, filter=_in_quarter(quarter)),
-            households_year=Count("member__household", distinct=True, filter=_IN_RESIDENCE),
-            households_quarter=Count(
-                "member__household", distinct=True, filter=_IN_RESIDENCE & _in_quarter(quarter)
-            ),
+        row[0]: dict(
+            zip(
+                ("volunteers_year", "volunteers_quarter", "households_year", "households_quarter"),
+                row[1:],
+                strict=True,
+            )
         )
-        .order_by()
+        for row in _taking_part(
+            """
+            SELECT community_id, count(*), count(*) FILTER (WHERE in_quarter),
+                count(DISTINCT household_id) FILTER (WHERE in_residence),
+                count(DISTINCT household_id) FILTER (WHERE in_residence AND in_quarter)
+            FROM people
+            GROUP BY 1
+            """,
+            communities,
+            quarter,
+        )
     }
     in_residence = dict(
         Household.objects.filter(community_id__in=communities)
@@ -181,7 +217,6 @@ class Groups:
 
 def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
     """Participation per building group, star groups first. Two queries."""
-    year = quarter.whole_year
     in_residence = Q(households__status=Household.Status.ACTIVE)
     rows = {
         group.pk: GroupParticipation(group=group, households=group.in_residence)
@@ -190,21 +225,21 @@ def groups(*, communities: Sequence[int], quarter: Period) -> dict[int, Groups]:
         .annotate(in_residence=Count("households", filter=in_residence))
         .order_by("compound__sort_key", "sort_key", "name")
     }
-    household = "member__household"
-    taking_part = (
-        _approved(communities, year)
-        .filter(_IN_RESIDENCE)
-        .values("member__household__building_group_id")
-        .annotate(
-            year=Count(household, distinct=True),
-            quarter=Count(household, distinct=True, filter=_in_quarter(quarter)),
-        )
-        .order_by()
+    taking_part = _taking_part(
+        """
+        SELECT building_group_id, count(DISTINCT household_id),
+            count(DISTINCT household_id) FILTER (WHERE in_quarter)
+        FROM people
+        WHERE in_residence
+        GROUP BY 1
+        """,
+        communities,
+        quarter,
     )
-    for row in taking_part:
-        group = rows.get(row["member__household__building_group_id"])
+    for group_id, in_year, in_quarter in taking_part:
+        group = rows.get(group_id)
         if group is not None:
-            group.quarter, group.year = row["quarter"], row["year"]
+            group.quarter, group.year = in_quarter, in_year
 
     stars = star_awards.for_groups(rows)
     by_community: dict[int, list[GroupParticipation]] = defaultdict(list)
