@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from points import services as points_services
 from points.dashboard import _nice_ceiling
+from points.selectors import mask_name
 from redemption import services
 from residents import services as residents_services
 from residents.dashboard import dashboard
@@ -216,6 +217,20 @@ def test_top_savers_are_the_largest_balances_in_residence_with_names_masked(comm
 
     assert [(s.rank, s.balance) for s in savers] == [(1, 120), (2, 30), (2, 30), (4, 20), (5, 10)]
     assert savers[0].names == ["郑*友", "王*"]
+
+
+def test_when_every_balance_is_the_same_the_savers_are_the_first_five_opened(community):
+    """After a round's cap leaves every passbook at the same balance: five savers, all
+    first, the passbooks opened first, not a sort of every account."""
+    households = [MemberFactory(household__community=community).household for _ in range(7)]
+    for household in households:  # each passbook opened by its first entry, in this order
+        give_points(household, 50)
+
+    savers = dashboard(community=community, today=TODAY).savers
+
+    assert [(s.rank, s.balance) for s in savers] == [(1, 50)] * 5
+    opened_first = [h.members.get().name for h in households[:5]]
+    assert [s.names for s in savers] == [[mask_name(name)] for name in opened_first]
 
 
 def test_the_open_rounds_budget_used_comes_from_its_settlement(community, clerk, staff_client):
