@@ -146,13 +146,69 @@ def staff_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+# The full run before issue 21's second round (2026-12-05, load average 10.5 at its end):
+# the figures this page showed then.
+PREVIOUS = {
+    "passbook_small": "33 / 76, 0.43×",
+    "passbook_big": "21 / 71, 0.30×",
+    "attendance": "152.5 / 36.3 ms, 4.21×",
+    "close": "23.71 / 11.44 s, 2.07×",
+    "roster": "13.58 s",
+    "redemption:dashboard": "6,195",
+    "points:standings": "2,933",
+    "points:standings_notice": "2,040",
+    "points:review_queue": "3,744",
+    "residents:household_list": "911",
+    "points:household_ledger": "103",
+    "volunteering:activity_list": "93",
+    "redemption:counter_household": "72",
+}
+
+
+def before_after(results: dict) -> str:
+    """The previous full run against this one, figure by figure."""
+    lines = [
+        "| figure | previous full run | this run | target |",
+        "|---|---|---|---|",
+    ]
+    for key, label in (
+        ("passbook_small", "passbook req/s, 10k entries"),
+        ("passbook_big", "passbook req/s, 10M entries"),
+    ):
+        *_, figures = results[key]
+        app, floor = figures["app"]["rps"], figures["floor"]["rps"]
+        lines.append(
+            f"| {label} (app / floor) | {PREVIOUS[key]} | {app:.0f} / {floor:.0f}, "
+            f"{app / floor:.2f}× | ≥ 0.5× |"
+        )
+    att, close = results["attendance"], results["close"]
+    lines.append(
+        f"| attendance of 200 | {PREVIOUS['attendance']} | {att['app'] * 1000:.1f} / "
+        f"{att['floor'] * 1000:.1f} ms, {att['app'] / att['floor']:.2f}× | ≤ 5× |"
+    )
+    lines.append(
+        f"| close round, 100,000 households | {PREVIOUS['close']} | {close['app']:.2f} / "
+        f"{close['floor']:.2f} s, {close['app'] / close['floor']:.2f}× | ≤ 2× |"
+    )
+    lines.append(
+        f"| import 10,000 rows | {PREVIOUS['roster']} | {results['roster']['app']:.2f} s | ≤ 5 s |"
+    )
+    for page in results["staff_pages"]:
+        lines.append(
+            f"| `{page['name']}`, p50 ms | {PREVIOUS.get(page['name'], '—')} "
+            f"| {page['p50']:.0f} | ≤ 150 |"
+        )
+    return "\n".join(lines)
+
+
 # What the profiles showed where a target is missed (cProfile of the request or service in
 # the benchmark process, EXPLAIN ANALYZE of its queries). Kept here so a re-run keeps it.
 ANALYSIS = """## What each change of issue 21 gained
 
-Each figure below was measured on the same 10M-entry bench database before and after the
-change, app and floor in the same run, on this shared machine while it was heavily loaded
-(load average 8–15 on 2 cores): read the ratios.
+Two rounds of work. The first (items 1–3) was measured on this shared machine while it was
+heavily loaded (load average 8–15 on 2 cores); the second (items 2 continued, 4–6) on a
+10M-entry copy of the bench data while other work ran beside it (load average 2–4). Each
+before/after pair is the same data, app and floor in the same run: read the ratios.
 
 **1. Closing a round: a statement-level ledger trigger (points/0011_perf).** The ledger's
 per-row trigger (`points_ledger_post`, one `UPDATE points_account` per entry and the
@@ -163,12 +219,14 @@ balance (opening balance plus the statement's entries up to it, in id order), so
 entry still carries the balance it leaves and cannot dip below zero mid-statement;
 reversals are checked set-based; the balance guard on `points_account` became a statement
 trigger judging the UPDATE's old and new rows. Before/after on the same data: 51.1 s →
-24.2 s against floors of 13.7 / 11.9 s, **3.72× → 2.04×**. What is left over the floor is
-mostly PostgreSQL's own foreign-key checks: `EXPLAIN ANALYZE` shows the INSERT (11 indexes
-on the ledger) about as long as the floor's and about as much again at COMMIT for the 13
-deferred foreign keys of each of the 100,000 entries (five of them the composite
-same-community keys); the floor runs with `session_replication_role = replica`, which skips
-them.
+24.2 s against floors of 13.7 / 11.9 s, **3.72× → 2.04×**; the first full run after it,
+on a machine at load 10, measured 2.07×. The same code (plus the running totals of item 4,
+added to the same trigger) measured **1.24×** on the quieter copy (12.6 s against 10.2 s)
+and the ratio in the table above in this run: the difference from 2.07× is the machine's
+load and fresh planner statistics (the bench now `ANALYZE`s after its bulk loads), not a
+change of the close. What is left over the floor is mostly PostgreSQL's own foreign-key
+checks at COMMIT (13 deferred foreign keys on each of the 100,000 entries); the floor runs
+with `session_replication_role = replica`, which skips them.
 
 **2. The passbook page.** (a) Residents' sessions became signed cookies
 (`points/session_store.py`): no session query on any resident page (staff sessions stay in
@@ -176,47 +234,73 @@ the database, deleted server-side at logout, deactivation or a lost role). The f
 the household by the same session, so it got that saving too. (b) The household, its
 community and compound, balance, quarter and year totals, members' shares and the members in
 residence come from one hand-written statement and the page of entries from a second
-(`points/passbook_page.py`), built from the models' columns into model instances: 10 → 2
-queries per page. (c) The round card (the same for the whole community) is cached per
-community for a minute. (d) The entries' 30 table rows are written in Python instead of 30
-iterations of template logic (cProfile had put about 40% of the view's time there). Passbook
-req/s against the floor, 300 sample households at 10M entries: **0.16× (baseline full run)
-→ 0.27× (a–c) → 0.34× (d)**. What remains is Django's fixed cost per request on both sides
-of the ratio — the same middleware stack serves the floor — plus the page's template
-(inheritance, translations, the panel, the cached "how to earn" fragment). The full run's
-"flat" check (req/s at 10M ÷ at 10k) is 0.69× for the app against 0.93× for the floor
-(1.06× before the changes); not profiled in this round.
+(`points/passbook_page.py`): 10 → 2 queries per page. (c) The round card (the same for the
+whole community) is cached per community for a minute. (d) The entries' table rows are
+written in Python instead of template logic. Passbook req/s against the floor, 300 sample
+households at 10M entries: **0.16× (baseline full run) → 0.27× (a–c) → 0.34× (d)**.
 
-**Re-based after the run (not re-measured).** After these figures were measured, the passbook
-change was re-based onto issue 17's passbook and the panels main gained meanwhile: the page
-lists what was posted in the quarter (by `created_at` in the site's time zone, the bench's
-floor likewise), each row shows its posting day in a `<time datetime>`, an activity's own
-date and, for a redemption, the goods taken (one query through `points.entry_details` when
-such a row is on the page); the cached round card keeps its phase and note. The page reads
-2 statements plus one for each registered panel that has something to read (the household's
-wishes, the community's notices, what is under publication, and the building group's star
-when the household has a group): 5 or 6 queries, not 2.
-The ledger trigger's migration is now `points/0011_perf`.
+**2, continued: the panels.** Issues 17–20 then gave the page panels (the household's
+wishes, the community's notices, what is under publication, a building group's star): 5 or 6
+queries again. (e) Notices, publications and a group's star are cached like the round card:
+a minute per community and day (per group for the star), forgotten in the serving process as
+soon as a notice, publication, contest, contest entry or community is saved (other processes
+see it within the minute). (f) A panel may give its read as SQL that the page's summary
+statement evaluates (`PassbookPanel.read`, points/panels.py); the wishes card does, so the
+page is back to **2 queries**, like the floor. (g) The entries' statement reads only the
+columns a row shows, and the rows are joined from `html.escape`d strings with their words
+translated once per page (0.41 → 0.15 ms for 10 rows). `bench/run.py --quick` before
+(051dc40) and after, minutes apart: **0.30× → 0.54× at 1k entries, 0.29× → 0.53× at 71k**
+(other after-runs 0.46–0.51×: at small sizes the page is near the line, within this
+machine's noise); on the 10M copy, three runs each: **0.44–0.52× → 0.71–0.72×**. The
+table above is this run's.
 
 **3. Attendance of 200.** The participants' check reads three columns (`id`, `is_active`,
 the household's status) instead of building 400 model instances; every check of the page
 stays. 4.04× → 3.83× / 3.90× on the same database (the baseline full run, busier,
 measured 6.80×).
 
-**4. Staff pages at scale: not done in this round.** The benchmark now measures each of
-them (the table above). Where the time goes: the dashboard's two figures of the year scan
-every entry of the community for the year (about 2.5 s each on this machine) and the top
-balances sort every account; the standings and their notice group the quarter's earned
-entries of every household; the review queue lists every pending attendance without a
-limit (the benchmark's attendance runs leave 1,200 pending); the household list sorts
-all 100,000 households by compound name and natural building/room order before taking 25.
-Per-community rollups kept by the ledger's statement trigger (earned and redeemed per
-community and month, earned per account and quarter), reconciled by `reconcile_ledger`,
-and a page size for the review queue are the next step.
+**4. Running totals kept by the ledger (points/0012_perf_tallies, `points/tallies.py`).**
+The dashboard's figures of the year and the standings summed the period's entries of every
+household (about 2.5 s each at 10M entries under load). The ledger's statement trigger now
+also adds each statement's entries, in the same statement and as the tables' owner, to three
+totals: a community's points earned and redeemed per month, and points earned per passbook
+and per member per quarter (base and value-added apart). The application's role may only
+read them (tested as that role with raw SQL); `reconcile_ledger` recomputes them from the
+entries and names any table that differs; the migration fills them from the entries already
+there (about 5 s at 10M entries). On the 10M copy, p50 of 3–5 requests: **dashboard 1,743 →
+333 ms, standings 718 → 882 ms, notice 537 → 619 ms** — the standings' SQL fell to 200 ms,
+and the rest was drawing 1,000 tied households three times over (see 5).
 
-**Import, ≤ 5 s for 10,000 rows.** Unchanged code; its time follows the machine's load
-(4.2–4.4 s at load about 2 in earlier runs; 21.4 s and 13.6 s in this session's two full
-runs at load 10–15).
+**5. Ties that fill a list.** The bench's 1,000 sample households earn the same points, and
+"ties at the cut stay in" listed all of them in the household, member and big-savers lists.
+A list now keeps its ties only while it stays within twice its limit; beyond that it stops at
+its limit and says how many share the place (储值大户: 含并列共 1000 户，列出其中 3 户), with
+"显示全部" as before. **Standings 882 → 85 ms, notice 619 → 32 ms.**
+
+**6. Indexes and queries that fit.** (a) The dashboard's top savers sorted every account by
+balance (161 ms); they now walk an index on `(community, balance DESC, id)` and stop after
+five households in residence (points/0013), equal balances in the order the passbooks were
+opened — which also holds after a round's cap leaves all 100,000 balances at 50 (the first
+full run of this round, with a two-step query on `(community, balance)` that still sorted the
+tied accounts, measured the dashboard at 373 ms): 1–3 ms. (b) Volunteers and households
+taking part joined every approved attendance of the year to a hash of every resident of the
+database (82 ms each for the two figures); the attendances are now collapsed to one row per
+resident first and each resident and household looked up by key: dashboard **253 → 132 ms**
+on the full run's database. (c) The household list sorted all 100,000 households in natural
+order to show 25: it now counts per compound from a partial index of the households in
+residence and reads only the page's slice of each compound it touches from a natural-order
+index (`residents/0013`), same order, count and filters (**159–299 → 40–54 ms**). (d) The
+review queue priced and drew every pending record of its ten activities (1,200 records,
+0.75 ms of Python each): a page now holds at most 50 records, an activity with more gets
+pages of its own, and its button approves exactly the records the page lists (**742–967 →
+53–61 ms**).
+
+**The sub-district roll-up** (`/subdistrict/`, served from a cache computed at most every 10
+minutes) reads the monthly totals for its points figure; computing it costs mostly the
+participation figure over a year of 60,000 attendances of 20,000 residents. Measured alone
+before this round's changes: 819 ms computing, 113 ms reading (under load); the table above
+has this run's.
+
 """
 
 
@@ -307,6 +391,13 @@ user: computing the roll-up (cache cleared before each of 10 requests) and readi
 requests within the 10 minutes a computed roll-up is served), after two warm-ups.
 
 {staff_table(results)}
+
+## Before and after
+
+The previous full run (this page as it was, 2026-12-05, on the same machine at load average
+10.5) against this one:
+
+{before_after(results)}
 
 {ANALYSIS}
 ## Queries per page

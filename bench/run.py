@@ -34,12 +34,6 @@ def main() -> None:
         help="write docs/benchmarks.md again from results kept by --save, measuring nothing",
     )
     args = parser.parse_args()
-    if args.report_from:
-        from bench import report
-
-        results = pickle.loads(Path(args.report_from).read_bytes())
-        report.write(ROOT / "docs" / "benchmarks.md", results, report.table(results))
-        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu package `wrk`)")
     if not os.environ.get("DATABASE_URL"):
@@ -51,6 +45,12 @@ def main() -> None:
     import django
 
     django.setup()
+    if args.report_from:  # the results may hold model instances: after setup
+        from bench import report
+
+        results = pickle.loads(Path(args.report_from).read_bytes())
+        report.write(ROOT / "docs" / "benchmarks.md", results, report.table(results))
+        return
     from django.core.management import call_command
 
     from bench import data, measure, report
