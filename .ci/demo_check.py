@@ -72,6 +72,10 @@ def run_and_stop(how: signal.Signals) -> None:
 
 if __name__ == "__main__":
     os.environ.pop("DATABASE_URL", None)
+    # Started as a background job (`.ci/run &` from a script), this process and the demo it
+    # starts would inherit an ignored SIGINT and Ctrl+C would stop nothing: give the demo
+    # the disposition a terminal gives it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if processes_of_pgdata():
         sys.exit(f"FAILED: .pgdata is in use before the check: {processes_of_pgdata()}")
     run_and_stop(signal.SIGTERM)
