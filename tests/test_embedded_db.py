@@ -25,9 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CEILING = 120  # seconds; only against hanging, the events come within a second or two
 
 USER = """
-import sys
+import signal, sys
 from pathlib import Path
 from config import embedded_db
+# As a terminal starts it, whatever started the test run: a run begun as a background job
+# (or under nohup) hands its children an ignored SIGINT (SIGHUP), which Ctrl+C (a closed
+# terminal) would then not end.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 server = embedded_db.start(Path(sys.argv[1]))
 print(server.get_pid(), server.get_uri("postgres"), flush=True)
 sys.stdin.read()  # lives until its stdin closes or a signal ends it
