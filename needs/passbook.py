@@ -22,15 +22,20 @@ def _column(name: str) -> str:
     return f'"{Need._meta.get_field(name).column}"'
 
 
+def _latest(community: str, household: str) -> str:
+    """The card's wishes of the household named by these two SQL expressions."""
+    return (
+        f'SELECT {", ".join(_column(name) for name in FIELDS)} FROM "{Need._meta.db_table}"'
+        f" WHERE {_column('community')} = {community} AND {_column('household')} = {household}"
+        f" ORDER BY {_column('created_at')} DESC, {_column('id')} DESC LIMIT {SHOWN}"
+    )
+
+
 @cache
 def _wishes_sql() -> str:
     """The statement, written once from the model's own columns (the card renders on every
     passbook page, and the ORM would build and compile the same query each time)."""
-    return (
-        f'SELECT {", ".join(_column(name) for name in FIELDS)} FROM "{Need._meta.db_table}"'
-        f" WHERE {_column('community')} = %s AND {_column('household')} = %s"
-        f" ORDER BY {_column('created_at')} DESC, {_column('id')} DESC LIMIT {SHOWN}"
-    )
+    return _latest("%s", "%s")
 
 
 @cache
@@ -40,11 +45,8 @@ def wishes_read() -> str:
     columns = ", ".join(f"w.{_column(name)}" for name in FIELDS)
     order = f"w.{_column('created_at')} DESC, w.{_column('id')} DESC"
     return (
-        f"SELECT json_agg(json_build_array({columns}) ORDER BY {order}) FROM ("
-        f"SELECT {', '.join(_column(name) for name in FIELDS)}"
-        f' FROM "{Need._meta.db_table}"'
-        f" WHERE {_column('community')} = h.community_id AND {_column('household')} = h.id"
-        f" ORDER BY {_column('created_at')} DESC, {_column('id')} DESC LIMIT {SHOWN}) w"
+        f"SELECT json_agg(json_build_array({columns}) ORDER BY {order})"
+        f" FROM ({_latest('h.community_id', 'h.id')}) w"
     )
 
 

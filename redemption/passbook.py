@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from points.entry_details import EntryDetail
 from points.models import LedgerEntry
 from points.panels import PassbookPanel
 from redemption.models import RedemptionLine, Round, RoundItem
+from residents.caching import forget, remembered
 from residents.models import Household
 
 # The card is the same for every household of a community: kept in the cache for a minute
@@ -36,15 +35,15 @@ def round_card(household: Household) -> dict:
     minute, per community): the open round sorts before every settled one. The phase is
     worked out from the round on every page, so a cached round still turns from “early” to
     “正在兑换” on its first day."""
-    key = _card_key(household.community_id)
-    shown = cache.get(key, default=False)
-    if shown is False:
-        shown = (
+    shown = remembered(
+        _card_key(household.community_id),
+        CARD_CACHE_SECONDS,
+        lambda: (
             Round.objects.filter(community_id=household.community_id)
             .annotate(item_count=Count("items"))
             .open_or_last_closed()
-        )
-        cache.set(key, shown, CARD_CACHE_SECONDS)
+        ),
+    )
     is_open = shown is not None and shown.status == Round.Status.OPEN
     return {
         "round": shown if is_open else None,
@@ -94,9 +93,7 @@ GOODS_DETAIL = EntryDetail(
 
 
 def _forget_card(sender, instance, **kwargs) -> None:
-    key = _card_key(instance.community_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    forget([_card_key(instance.community_id)])
 
 
 for _model in (Round, RoundItem):

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from residents.caching import forget, remembered
 from residents.models import Community, Household
 from residents.reporting import Period
 from residents.stars import Star, star_awards
@@ -94,10 +93,9 @@ def passbook_star(household: Household) -> dict:
     group = household.building_group_id
     if group is None:
         return {}
-    star = cache.get(_star_key(group), default=False)
-    if star is False:
-        star = star_awards.for_groups([group]).get(group)
-        cache.set(_star_key(group), star, BOARD_CACHE_SECONDS)
+    star = remembered(
+        _star_key(group), BOARD_CACHE_SECONDS, lambda: star_awards.for_groups([group]).get(group)
+    )
     return {"star": star} if star else {}
 
 
@@ -115,12 +113,9 @@ def _board_key(panel: str, community_id: int, day) -> str:
 
 def _cached(panel: str, community_id: int, read) -> list:
     today = timezone.localdate()
-    key = _board_key(panel, community_id, today)
-    shown = cache.get(key)
-    if shown is None:
-        shown = read(today)
-        cache.set(key, shown, BOARD_CACHE_SECONDS)
-    return shown
+    return remembered(
+        _board_key(panel, community_id, today), BOARD_CACHE_SECONDS, lambda: read(today)
+    )
 
 
 def passbook_publications(household: Household) -> dict:
@@ -174,9 +169,7 @@ def passbook_notices(household: Household) -> dict:
 
 
 def _forget(panel: str, community_ids) -> None:
-    keys = [_board_key(panel, pk, timezone.localdate()) for pk in community_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    forget([_board_key(panel, pk, timezone.localdate()) for pk in community_ids])
 
 
 def _forget_notices(sender, instance: Notice, **kwargs) -> None:
@@ -194,9 +187,7 @@ def _forget_contest(sender, instance: StarContest, **kwargs) -> None:
 
 
 def _forget_stars(groups) -> None:
-    keys = [_star_key(group) for group in groups]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    forget([_star_key(group) for group in groups])
 
 
 def _forget_contest_stars(sender, instance: StarContest, **kwargs) -> None:
