@@ -361,7 +361,9 @@ def test_a_web_worker_killed_mid_redemption_leaves_nothing_and_the_form_can_be_s
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' "
+                # The statement this lock holds up, not a moment's wait on the way to it.
+                "AND query LIKE 'INSERT INTO %%redemption_redemptionline%%'"
             )
             return cursor.fetchone()
 
